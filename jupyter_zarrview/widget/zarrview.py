@@ -1,0 +1,205 @@
+"""``ZarrView``: the notebook widget. Its state is a set of traitlets synced with the viewer."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import traitlets
+
+from ..engine import Dataset, ZarrViewError
+from .kernel_transport import KernelTransport
+from .sources import http_source
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["ZarrView"]
+
+_STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+@cache
+def colormap_names() -> tuple[str, ...]:
+    """The colormaps the viewer draws with, from the table it is built with."""
+    table = json.loads((_STATIC / "colormaps.json").read_text())
+    return tuple(table)
+
+
+class ZarrView(anywidget.AnyWidget):
+    """A multiscale viewer of 2-D slices through N-D Zarr data, in a notebook cell.
+
+    ``source`` is a path (relative to the kernel's working directory, or absolute), an fsspec
+    URL, a zarr Array or Group, a numpy or dask array, or an xarray DataArray. The keyword
+    options are the traitlets below, e.g. ``ZarrView(p, colormap="gray", contrast=(0, 1000))``.
+
+    Data that the Jupyter server can see travels over its HTTP endpoints, so the view stays
+    responsive while the kernel runs a cell; arrays that live only in the kernel travel as
+    widget messages.
+    """
+
+    _esm = _STATIC / "widget.js"
+    _css = _STATIC / "widget.css"
+
+    info = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+    _http = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+
+    indices = traitlets.Dict(value_trait=traitlets.Int()).tag(sync=True)
+    displayed_axes = traitlets.List(traitlets.Unicode(), default_value=[]).tag(sync=True)
+    level = traitlets.Int(allow_none=True, default_value=None).tag(sync=True)
+    zoom = traitlets.Float(allow_none=True, default_value=None).tag(sync=True)
+    center = traitlets.List(
+        traitlets.Float(), allow_none=True, default_value=None, minlen=2, maxlen=2
+    ).tag(sync=True)
+    colormap = traitlets.Unicode("gray").tag(sync=True)
+    contrast = traitlets.List(
+        traitlets.Float(), allow_none=True, default_value=None, minlen=2, maxlen=2
+    ).tag(sync=True)
+    gamma = traitlets.Float(1.0).tag(sync=True)
+    composite = traitlets.Bool(True).tag(sync=True)
+    channels = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
+    height = traitlets.Int(500).tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        source: Any,
+        *,
+        array: str | None = None,
+        storage_options: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__()
+        self._source = source
+        self._array = array
+        self._storage_options = dict(storage_options or {})
+        self._dataset: Dataset | None = None
+        self._transport = KernelTransport(self, self._current_dataset)
+        self._open()
+        # Options go in after the data is known, so they are checked against its axes.
+        with self.hold_sync():
+            for name, value in options.items():
+                if not self.has_trait(name) or name.startswith("_") or name == "info":
+                    raise TypeError(
+                        f"ZarrView got an unexpected option {name!r}; "
+                        f"options are: {', '.join(self.option_names())}"
+                    )
+                setattr(self, name, value)
+
+    @classmethod
+    def option_names(cls) -> list[str]:
+        """The names of the view's settable state."""
+        return sorted(n for n in cls.class_own_traits(sync=True) if not n.startswith("_") and n != "info")
+
+    @property
+    def dataset(self) -> Dataset:
+        """The engine's view of the data, for reading it directly from Python."""
+        return self._current_dataset()
+
+    def _current_dataset(self) -> Dataset:
+        if self._dataset is None:
+            raise ZarrViewError(self.error or "no data is open")
+        return self._dataset
+
+    def _open(self) -> None:
+        from ..engine import open_dataset
+
+        source = self._source
+        if isinstance(source, (str, os.PathLike)) and "://" not in str(source):
+            source = Path(source).expanduser().resolve()
+        try:
+            self._dataset = open_dataset(
+                source, array=self._array, storage_options=self._storage_options or None
+            )
+        except ZarrViewError as exc:
+            self._dataset = None
+            self.info = None
+            self.error = str(exc)
+            return
+        self.error = ""
+        self.info = self._dataset.info()
+        self._http = http_source(source, self._array)
+
+    def refresh(self) -> bool:
+        """Re-read the metadata, so a growing array shows its new planes. True if it changed."""
+        if self._dataset is None:
+            self._open()
+            return self._dataset is not None
+        changed = self._dataset.refresh()
+        if changed:
+            self.info = self._dataset.info()
+        return changed
+
+    @traitlets.validate("colormap")
+    def _check_colormap(self, proposal: dict[str, Any]) -> str:
+        name = proposal["value"]
+        names = colormap_names()
+        if name not in names:
+            raise traitlets.TraitError(
+                f"unknown colormap {name!r}; choose one of: {', '.join(names)}"
+            )
+        return str(name)
+
+    @traitlets.validate("contrast")
+    def _check_contrast(self, proposal: dict[str, Any]) -> list[float] | None:
+        value = proposal["value"]
+        if value is not None and not value[0] < value[1]:
+            raise traitlets.TraitError(
+                f"contrast must be (low, high) with low < high, got {tuple(value)}"
+            )
+        return value  # type: ignore[no-any-return]
+
+    @traitlets.validate("gamma")
+    def _check_gamma(self, proposal: dict[str, Any]) -> float:
+        value = float(proposal["value"])
+        if not 0 < value <= 10:
+            raise traitlets.TraitError(f"gamma must be in (0, 10], got {value}")
+        return value
+
+    @traitlets.validate("indices")
+    def _check_indices(self, proposal: dict[str, Any]) -> dict[str, int]:
+        value: dict[str, int] = dict(proposal["value"])
+        if self.info is None:
+            return value
+        shape = self.info["levels"][0]["shape"]
+        names = [axis["name"] for axis in self.info["axes"]]
+        for name, index in value.items():
+            if name not in names:
+                raise traitlets.TraitError(
+                    f"indices names an axis {name!r} the data does not have; axes: {names}"
+                )
+            size = shape[names.index(name)]
+            if not 0 <= index < size:
+                raise traitlets.TraitError(
+                    f"index {index} on axis {name!r} is out of range 0..{size - 1}"
+                )
+        return value
+
+    @traitlets.validate("displayed_axes")
+    def _check_displayed_axes(self, proposal: dict[str, Any]) -> list[str]:
+        value: list[str] = list(proposal["value"])
+        if not value or self.info is None:
+            return value
+        names = [axis["name"] for axis in self.info["axes"]]
+        if len(value) != 2 or value[0] == value[1] or not set(value) <= set(names):
+            raise traitlets.TraitError(
+                f"displayed_axes must name two different axes of {names}, got {value}"
+            )
+        return value
+
+    @traitlets.validate("level")
+    def _check_level(self, proposal: dict[str, Any]) -> int | None:
+        value = proposal["value"]
+        if value is None or self.info is None:
+            return value  # type: ignore[no-any-return]
+        count = len(self.info["levels"])
+        if not 0 <= value < count:
+            raise traitlets.TraitError(
+                f"level {value} is out of range: this image has levels 0..{count - 1} "
+                "(or None for automatic)"
+            )
+        return int(value)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, types, JS unit tests, Python tests, browser tests in real
+# JupyterLab with headless Chromium. Installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh test
+export PATH="$PWD/.venv/bin:$PATH"
+
+if ! command -v chromium >/dev/null; then
+  # Browser tests drive Debian's Chromium; Playwright's own browser download is not used.
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== lint"
+ruff check .
+ruff format --check .
+
+echo "== js: types and unit tests"
+(cd js && npm run --silent typecheck && npx vitest run)
+
+echo "== python and browser tests"
+python -m pytest "$@"
