@@ -12,7 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from .engine import Dataset
-from .engine import open_dataset as open  # noqa: A004 - the public name users expect
+from .engine import open_dataset as open
 from .server import _jupyter_server_extension_points  # noqa: F401 - found by jupyter_server
 
 if TYPE_CHECKING:
@@ -38,4 +38,3 @@ def __getattr__(name: str) -> Any:
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "jupyter-zarrview"}]
-

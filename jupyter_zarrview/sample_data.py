@@ -84,6 +84,7 @@ def _multiscales(spec: SampleSpec, name: str) -> dict[str, object]:
         {"name": "y", "type": "space", "unit": "micrometer"},
         {"name": "x", "type": "space", "unit": "micrometer"},
     ]
+
     def shift(level: int) -> float:
         return 0.1625 * (2**level - 1) / 2
 
@@ -147,11 +148,13 @@ def write_sample_image(path: str | Path, spec: SampleSpec | None = None) -> Path
         arr = root.create_array(
             str(i),
             shape=level.shape,
-            chunks=tuple(min(c, s) for c, s in zip(chunks, level.shape)),
+            chunks=tuple(min(c, s) for c, s in zip(chunks, level.shape, strict=False)),
             dtype=level.dtype,
             fill_value=0,
             # OME-NGFF 0.4 asks for "/"-separated chunk keys in Zarr v2.
-            **({"chunk_key_encoding": {"name": "v2", "separator": "/"}} if zarr_format == 2 else {}),
+            **(
+                {"chunk_key_encoding": {"name": "v2", "separator": "/"}} if zarr_format == 2 else {}
+            ),
             **({"dimension_names": ["c", "z", "y", "x"]} if zarr_format == 3 else {}),
         )
         arr[...] = level

@@ -20,6 +20,21 @@ if TYPE_CHECKING:
 
 __all__ = ["ZarrView"]
 
+# The view's state that callers may set; the rest (info, transports) is the widget's own.
+OPTIONS = (
+    "indices",
+    "displayed_axes",
+    "level",
+    "zoom",
+    "center",
+    "colormap",
+    "contrast",
+    "gamma",
+    "composite",
+    "channels",
+    "height",
+)
+
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
@@ -83,7 +98,7 @@ class ZarrView(anywidget.AnyWidget):
         # Options go in after the data is known, so they are checked against its axes.
         with self.hold_sync():
             for name, value in options.items():
-                if not self.has_trait(name) or name.startswith("_") or name == "info":
+                if name not in OPTIONS:
                     raise TypeError(
                         f"ZarrView got an unexpected option {name!r}; "
                         f"options are: {', '.join(self.option_names())}"
@@ -93,7 +108,7 @@ class ZarrView(anywidget.AnyWidget):
     @classmethod
     def option_names(cls) -> list[str]:
         """The names of the view's settable state."""
-        return sorted(n for n in cls.class_own_traits(sync=True) if not n.startswith("_") and n != "info")
+        return sorted(OPTIONS)
 
     @property
     def dataset(self) -> Dataset:

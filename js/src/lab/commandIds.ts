@@ -1,0 +1,6 @@
+/** Command ids of the JupyterLab plugin, in one place for the menu, palette and restorer. */
+export const CommandIds = {
+  open: 'zarrview:open',
+  openSelected: 'zarrview:open-selected',
+  openPath: 'zarrview:open-path'
+} as const;

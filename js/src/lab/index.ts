@@ -1,0 +1,3 @@
+import { zarrviewPlugin } from './plugin';
+
+export default [zarrviewPlugin];

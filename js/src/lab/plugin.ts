@@ -1,0 +1,163 @@
+import {
+  ILayoutRestorer,
+  IRouter,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, InputDialog, WidgetTracker } from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+
+import { CommandIds } from './commandIds';
+import { parseViewLink, stripViewLink } from './viewLink';
+import { ZarrPanel } from './zarrPanel';
+import type { ViewState } from '../viewer/viewState';
+
+const FILE_TYPE = 'zarr';
+const ZIP_FILE_TYPE = 'zarr-zip';
+
+interface IOpenArgs {
+  path: string;
+  array?: string | null;
+  state?: Partial<ViewState>;
+}
+
+function isOpenArgs(args: unknown): args is IOpenArgs {
+  return (
+    typeof args === 'object' &&
+    args !== null &&
+    typeof (args as { path?: unknown }).path === 'string'
+  );
+}
+
+/**
+ * Opens Zarr stores from the file browser, the command palette and links, in main-area tabs
+ * that survive a reload.
+ */
+export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-zarrview:plugin',
+  description: 'Open Zarr and OME-Zarr data in a viewer tab.',
+  autoStart: true,
+  requires: [IDefaultFileBrowser],
+  optional: [ICommandPalette, ILayoutRestorer, IRouter],
+  activate: (
+    app: JupyterFrontEnd,
+    browser: IDefaultFileBrowser,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    router: IRouter | null
+  ) => {
+    const tracker = new WidgetTracker<ZarrPanel>({ namespace: 'zarrview' });
+
+    // Since JupyterLab 4.2 a directory file type matches folders by extension: `.zarr` and
+    // `.ome.zarr` folders get the type, and with it an attribute the context menu can target.
+    app.docRegistry.addFileType({
+      name: FILE_TYPE,
+      displayName: 'Zarr',
+      extensions: ['.zarr'],
+      contentType: 'directory',
+      mimeTypes: []
+    });
+    app.docRegistry.addFileType({
+      name: ZIP_FILE_TYPE,
+      displayName: 'Zarr (zip)',
+      extensions: ['.zarr.zip'],
+      contentType: 'file',
+      fileFormat: null,
+      mimeTypes: ['application/zip']
+    });
+
+    const open = (args: IOpenArgs): ZarrPanel => {
+      const array = args.array ?? null;
+      const existing = tracker.find(w => w.path === args.path && w.array === array);
+      if (existing && !args.state) {
+        app.shell.activateById(existing.id);
+        return existing;
+      }
+      const panel = new ZarrPanel({ path: args.path, array, state: args.state ?? {} });
+      void tracker.add(panel);
+      panel.model.onAnyChange(() => void tracker.save(panel));
+      app.shell.add(panel, 'main');
+      app.shell.activateById(panel.id);
+      return panel;
+    };
+
+    app.commands.addCommand(CommandIds.open, {
+      label: 'Open in ZarrView',
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            path: { type: 'string', description: 'Store path relative to the server root' },
+            array: { type: ['string', 'null'], description: 'Array or image inside a group' },
+            state: { type: 'object', description: 'View state to open with' }
+          },
+          required: ['path']
+        }
+      },
+      execute: args => {
+        if (!isOpenArgs(args)) {
+          throw new Error(`${CommandIds.open} needs a 'path' argument`);
+        }
+        return open(args);
+      }
+    });
+
+    app.commands.addCommand(CommandIds.openSelected, {
+      label: 'Open in ZarrView',
+      caption: 'Show this Zarr store in a viewer tab (no kernel needed)',
+      execute: () => {
+        for (const item of browser.selectedItems()) {
+          open({ path: item.path });
+        }
+      }
+    });
+
+    app.commands.addCommand(CommandIds.openPath, {
+      label: 'Open Zarr path…',
+      caption: 'Show a Zarr store, given its path, in a viewer tab',
+      execute: async () => {
+        const answer = await InputDialog.getText({
+          title: 'Open Zarr path',
+          label: 'Path relative to the server root, or an allowed URL',
+          placeholder: 'data/experiment.ome.zarr',
+          text: browser.model.path ? `${browser.model.path}/` : ''
+        });
+        const path = answer.value?.trim();
+        if (answer.button.accept && path) {
+          open({ path });
+        }
+      }
+    });
+
+    for (const selector of [
+      `.jp-DirListing-item[data-file-type="${FILE_TYPE}"]`,
+      `.jp-DirListing-item[data-file-type="${ZIP_FILE_TYPE}"]`
+    ]) {
+      app.contextMenu.addItem({ command: CommandIds.openSelected, selector, rank: 1 });
+    }
+    palette?.addItem({ command: CommandIds.openPath, category: 'ZarrView' });
+
+    if (restorer) {
+      void restorer.restore(tracker, {
+        command: CommandIds.open,
+        args: panel => ({ path: panel.path, array: panel.array, state: panel.viewState() }),
+        name: panel => `${panel.path}::${panel.array ?? ''}`
+      });
+    }
+
+    // Links carry the view in the query string; the router runs them once the app is up.
+    const openLink = 'zarrview:open-link';
+    app.commands.addCommand(openLink, {
+      execute: () => {
+        const link = parseViewLink(window.location.search);
+        if (!link) {
+          return;
+        }
+        const url = window.location.pathname + stripViewLink(window.location.search);
+        window.history.replaceState(null, '', url + window.location.hash);
+        open({ path: link.path, array: link.array, state: link.state });
+      }
+    });
+    router?.register({ command: openLink, pattern: /[?&]zarrview=/, rank: 20 });
+  }
+};

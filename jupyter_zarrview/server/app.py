@@ -1,0 +1,166 @@
+"""The Jupyter server extension: its settings (``c.ZarrViewExtension.*``) and its routes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Dict, Float, Int, List, Unicode, default, validate
+
+from ..engine import Engine
+from ..protocol import Limits
+from .datasets import DatasetCache
+from .paths import Roots
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+__all__ = ["ServerContext", "ZarrViewExtension"]
+
+SETTINGS_KEY = "zarrview_context"
+
+
+@dataclass(frozen=True)
+class ServerContext:
+    """What every handler shares: the engine, the rules and the bounds on concurrent reads."""
+
+    engine: Engine
+    datasets: DatasetCache
+    limits: Limits
+    slots: asyncio.Semaphore
+    executor: Executor
+
+    @property
+    def roots(self) -> Roots:
+        return self.datasets.roots
+
+
+class ZarrViewExtension(ExtensionApp):
+    """Serves tiles and plain Zarr keys under ``{base_url}zarrview/``."""
+
+    name = "zarrview"
+    load_other_extensions = True
+
+    extra_roots = List(
+        Unicode(),
+        help=(
+            "Absolute folders, besides the server's root dir, whose Zarr stores may be read "
+            "(e.g. a shared scratch disk). Symlinks are resolved before the check."
+        ),
+    ).tag(config=True)
+
+    remote_allowlist = List(
+        Unicode(),
+        help=(
+            "Remote stores that may be read, as URL prefixes ('s3://bucket/data/') or patterns "
+            "('https://*.example.org/**', where * stays within one path segment and ** "
+            "crosses them). Empty (the default): no remote store is read."
+        ),
+    ).tag(config=True)
+
+    storage_options = Dict(
+        per_key_traits=None,
+        help=("fsspec options per URL protocol for remote stores, e.g. {'s3': {'anon': True}}."),
+    ).tag(config=True)
+
+    cache_bytes = Int(
+        512 * 1024**2,
+        help="Bytes of decoded chunks the engine keeps in memory, shared by all users' views.",
+    ).tag(config=True)
+
+    max_workers = Int(
+        help="Threads that read and decode chunks. Default: the number of CPUs, at least 2."
+    ).tag(config=True)
+
+    max_concurrent_reads = Int(
+        help=(
+            "Requests read at once; the others wait their turn, and those whose client has "
+            "gone away by then are dropped. Default: max_workers."
+        )
+    ).tag(config=True)
+
+    max_tile_elements = Int(
+        4096 * 4096,
+        help="The largest tile answered, in elements; larger selections get 413.",
+    ).tag(config=True)
+
+    refresh_interval = Float(
+        2.0,
+        help=(
+            "An 'info' request re-reads a dataset's metadata (to see data a job is still "
+            "writing) when it was last read longer ago than this, in seconds. Each re-read "
+            "gives the dataset a new version and so drops its cached tiles: lower it to see "
+            "growth sooner, raise it for slow object stores or many viewers."
+        ),
+    ).tag(config=True)
+
+    @default("max_workers")
+    def _default_max_workers(self) -> int:
+        return max(2, os.cpu_count() or 2)
+
+    @default("max_concurrent_reads")
+    def _default_max_concurrent_reads(self) -> int:
+        return int(self.max_workers)
+
+    @validate("cache_bytes", "max_workers", "max_concurrent_reads", "max_tile_elements")
+    def _positive(self, proposal: Any) -> int:
+        value = int(proposal["value"])
+        if value < (0 if proposal["trait"].name == "cache_bytes" else 1):
+            raise ValueError(f"ZarrViewExtension.{proposal['trait'].name} must be positive")
+        return value
+
+    @validate("extra_roots")
+    def _absolute_roots(self, proposal: Any) -> list[str]:
+        roots = [os.path.expanduser(p) for p in proposal["value"]]
+        relative = [p for p in roots if not os.path.isabs(p)]
+        if relative:
+            raise ValueError(f"ZarrViewExtension.extra_roots must be absolute, got {relative}")
+        return roots
+
+    def initialize_settings(self) -> None:
+        serverapp = self.serverapp
+        assert serverapp is not None
+        engine = Engine(cache_bytes=self.cache_bytes, max_workers=self.max_workers)
+        roots = Roots.create(
+            serverapp.root_dir,
+            self.extra_roots,
+            allow_hidden=bool(serverapp.contents_manager.allow_hidden),
+            remote_allowlist=self.remote_allowlist,
+        )
+        datasets = DatasetCache(
+            engine,
+            roots,
+            storage_options=self.storage_options,
+            refresh_interval=self.refresh_interval,
+        )
+        self.settings[SETTINGS_KEY] = ServerContext(
+            engine=engine,
+            datasets=datasets,
+            limits=Limits(max_tile_elements=self.max_tile_elements),
+            slots=asyncio.Semaphore(self.max_concurrent_reads),
+            executor=engine.executor,
+        )
+        self.log.info(
+            "zarrview: serving Zarr under %szarrview/ (roots: %s; remote allow-list: %s)",
+            serverapp.base_url,
+            ", ".join(str(r) for r in roots.all),
+            ", ".join(roots.remote_allowlist) or "none",
+        )
+
+    def initialize_handlers(self) -> None:
+        from .handlers import ApiHandler, StoreKeyHandler
+
+        self.handlers.extend(
+            [
+                (r"/zarrview/api/v1/([^/]*)", ApiHandler),
+                (r"/zarrview/store/(.*)", StoreKeyHandler),
+            ]
+        )
+
+    async def stop_extension(self) -> None:
+        context = self.settings.get(SETTINGS_KEY)
+        if context is not None:
+            context.executor.shutdown(wait=False, cancel_futures=True)

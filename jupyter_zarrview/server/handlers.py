@@ -1,0 +1,255 @@
+"""Tornado handlers: thin adapters from HTTP to :mod:`jupyter_zarrview.protocol` and store keys.
+
+Every handler is a Jupyter ``APIHandler`` that requires an authenticated user allowed to read
+``contents``; the rest is Jupyter's own token, cookie and XSRF rules. Reads wait for one of
+``max_concurrent_reads`` slots and run on the engine's threads, never on the IO loop; a request
+whose client has gone away by the time its slot comes up is dropped unread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from typing import TYPE_CHECKING, Any, cast
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
+
+from ..engine import BadParameter, ZarrViewError
+from ..protocol import Answer, error_answer, etag_matches, handle
+from .app import SETTINGS_KEY
+from .byte_ranges import Unsatisfiable, parse_range
+from .compression import accepts_gzip, gzip_if_smaller
+from .store_keys import locate_key, read_key
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    from .app import ServerContext
+    from .store_keys import StoreKey
+
+    T = TypeVar("T")
+
+__all__ = ["ApiHandler", "StoreKeyHandler"]
+
+_PARAMETERS = frozenset({"path", "array", "level", "sel", "bins"})
+# Tiles may change while a job writes: a browser may keep them, but must ask again each time
+# (a 304 costs no read). Errors are not kept at all.
+_CACHE_CONTROL = "private, no-cache"
+_BLOCK = 4 * 1024**2
+
+
+class _Handler(ExtensionHandlerMixin, APIHandler):  # type: ignore[misc]
+    auth_resource = "contents"
+    # The parameter a 400 raised by tornado itself (undecodable URL) is about.
+    _url_parameter: str | None = None
+
+    @property
+    def context(self) -> ServerContext:
+        return cast("ServerContext", self.settings[SETTINGS_KEY])
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # Jupyter's refusals (401/403) and tornado's own errors, in the protocol's error shape.
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, web.HTTPError):
+            message = exc.log_message or exc.reason or self._reason
+        elif exc is not None:
+            self.log.error("zarrview: unexpected error", exc_info=kwargs["exc_info"])
+            message = "internal error; see the server log"
+        else:
+            message = self._reason
+        parameter = self._url_parameter if status_code == 400 else None
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps({"error": message, "parameter": parameter}))
+
+    def _client_gone(self) -> bool:
+        stream = getattr(self.request.connection, "stream", None)
+        if stream is None:
+            return False
+        if stream.closed():
+            return True
+        try:
+            # A peer that closed its end reads as EOF; peeking consumes nothing.
+            return stream.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except (BlockingIOError, InterruptedError):
+            return False
+        except ValueError:  # TLS sockets take no flags; rely on what tornado has seen
+            return False
+        except OSError:
+            return True
+
+    async def _run(self, work: Callable[[], T]) -> T | None:
+        """``work()`` on the engine's threads once a read slot is free; None if the client left."""
+        context = self.context
+        async with context.slots:
+            if self._client_gone():
+                self.log.debug("zarrview: dropped %s, its client has gone", self.request.uri)
+                return None
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(context.executor, work)
+
+    def _send_error(self, answer: Answer) -> None:
+        self.set_status(answer.status)
+        for name, value in answer.headers.items():
+            self.set_header(name, value)
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(answer.json))
+
+
+class ApiHandler(_Handler):
+    """``GET api/v1/<op>``: ``info``, ``tile`` and ``stats`` of the protocol."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, op: str) -> None:
+        try:
+            params = self._params()
+        except ZarrViewError as exc:
+            self._send_error(error_answer(exc))
+            return
+        context = self.context
+        if_none_match = self.request.headers.get("If-None-Match")
+        gzip_ok = accepts_gzip(self.request.headers.get("Accept-Encoding"))
+
+        def work() -> tuple[Answer, bytes | None]:
+            answer = handle(
+                op,
+                params,
+                context.datasets.opener(op),
+                context.engine,
+                context.limits,
+                etag=True,
+                if_none_match=if_none_match,
+            )
+            packed = gzip_if_smaller(answer.body) if gzip_ok and answer.body else None
+            return answer, packed
+
+        result = await self._run(work)
+        if result is None:
+            return
+        answer, packed = result
+        if answer.status >= 400:
+            self._send_error(answer)
+            return
+        self.set_status(answer.status)
+        for name, value in answer.headers.items():
+            self.set_header(name, value)
+        self.set_header("Cache-Control", _CACHE_CONTROL)
+        if answer.body is None:
+            if answer.status == 304:
+                self.finish()
+            else:
+                self.finish(json.dumps(answer.json))
+            return
+        self.set_header("Vary", "Accept-Encoding")
+        if packed is not None:
+            self.set_header("Content-Encoding", "gzip")
+        self.finish(
+            packed if packed is not None else answer.body,
+            set_content_type="application/octet-stream",
+        )
+
+    def _params(self) -> dict[str, str]:
+        # Only the protocol's parameters: others (token, cache busters) are Jupyter's or ignored.
+        out: dict[str, str] = {}
+        for name, values in self.request.query_arguments.items():
+            if name not in _PARAMETERS:
+                continue
+            if len(values) != 1:
+                raise BadParameter(
+                    f"{name} is given {len(values)} times", parameter=name, expected="one value"
+                )
+            try:
+                out[name] = values[0].decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadParameter(
+                    f"{name} is not valid UTF-8", parameter=name, expected="UTF-8 text"
+                ) from None
+        return out
+
+
+class StoreKeyHandler(_Handler):
+    """``GET``/``HEAD store/<path>/<key>``: one key of a local store, with ``Range`` support."""
+
+    _url_parameter = "path"
+
+    @web.authenticated
+    @authorized
+    async def get(self, path: str) -> None:
+        await self._serve(path, head=False)
+
+    @web.authenticated
+    @authorized
+    async def head(self, path: str) -> None:
+        await self._serve(path, head=True)
+
+    async def _serve(self, path: str, *, head: bool) -> None:
+        roots = self.context.roots
+        try:
+            found = await self._run(lambda: locate_key(path, roots))
+        except ZarrViewError as exc:
+            self._send_error(error_answer(exc))
+            return
+        if found is None:
+            return
+        self.set_header("Accept-Ranges", "bytes")
+        self.set_header("ETag", found.etag)
+        self.set_header("Cache-Control", _CACHE_CONTROL)
+        self.set_header("Content-Type", "application/octet-stream")
+        if_none_match = self.request.headers.get("If-None-Match")
+        if if_none_match is not None and etag_matches(if_none_match, found.etag):
+            self.set_status(304)
+            self.finish()
+            return
+        # Range applies to GET only; If-Range needs a strong validator, which a key lacks.
+        header = (
+            None
+            if head or "If-Range" in self.request.headers
+            else self.request.headers.get("Range")
+        )
+        try:
+            byte_range = parse_range(header, found.size)
+        except Unsatisfiable:
+            self.set_header("Content-Range", f"bytes */{found.size}")
+            self._send_error(
+                Answer(
+                    416,
+                    {},
+                    {
+                        "error": f"range {header!r} is outside the key's {found.size} bytes",
+                        "parameter": "Range",
+                    },
+                )
+            )
+            return
+        start, stop = (0, found.size) if byte_range is None else (byte_range.start, byte_range.stop)
+        if byte_range is not None:
+            self.set_status(206)
+            self.set_header("Content-Range", byte_range.content_range(found.size))
+        self.set_header("Content-Length", str(stop - start))
+        if head:
+            self.finish(set_content_type="application/octet-stream")
+            return
+        await self._send_bytes(found, start, stop)
+
+    async def _send_bytes(self, found: StoreKey, start: int, stop: int) -> None:
+        loop = asyncio.get_running_loop()
+        executor = self.context.executor
+        position = start
+        while True:
+            end = min(stop, position + _BLOCK)
+            chunk = await loop.run_in_executor(executor, read_key, found, position, end)
+            if len(chunk) != end - position:  # the file shrank under us: end the answer short
+                self.log.warning("zarrview: %s changed while being sent", found.key)
+                self.request.connection.close()
+                return
+            position = end
+            if position >= stop:
+                self.finish(chunk, set_content_type="application/octet-stream")
+                return
+            self.write(chunk)
+            await self.flush()

@@ -1,0 +1,111 @@
+"""Driving notebooks and reading the viewer back, in a real JupyterLab page."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+IDLE = ".zarrview[data-state='idle']"
+
+
+def write_notebook(root: Path, cells: list[str], name: str | None = None) -> str:
+    """A notebook of code cells under the lab's root; returns its path relative to the root."""
+    name = name or f"nb-{uuid.uuid4().hex[:8]}.ipynb"
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": uuid.uuid4().hex[:8],
+                "metadata": {},
+                "outputs": [],
+                "source": source,
+            }
+            for source in cells
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (root / name).write_text(json.dumps(notebook))
+    return name
+
+
+def open_notebook(page: Any, lab_url: str, name: str) -> None:
+    page.goto(f"{lab_url}lab/tree/{name}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    # The kernel is ready when its status says idle.
+    page.wait_for_function(
+        "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+        " && window.jupyterapp.shell.currentWidget.sessionContext"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+        timeout=60_000,
+    )
+
+
+def run_all(page: Any) -> None:
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
+def run_code(page: Any, code: str, timeout: float = 30.0) -> str:
+    """Runs code in the notebook's kernel (not in a cell) and returns what it printed."""
+    return str(
+        page.evaluate(
+            """async ([code, timeout]) => {
+              const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+              const future = kernel.requestExecute({ code, store_history: false });
+              let out = '';
+              future.onIOPub = msg => {
+                if (msg.header.msg_type === 'stream') out += msg.content.text;
+                if (msg.header.msg_type === 'error') out += 'ERROR: ' + msg.content.evalue;
+              };
+              await Promise.race([
+                future.done,
+                new Promise((_, no) => setTimeout(() => no(new Error('timeout')), timeout * 1000)),
+              ]);
+              return out;
+            }""",
+            [code, timeout],
+        )
+    )
+
+
+def wait_idle(page: Any, nth: int = 0, timeout: float = 30_000) -> Any:
+    viewer = page.locator(".zarrview").nth(nth)
+    viewer.wait_for(timeout=timeout)
+    page.wait_for_function(
+        "n => { const v = document.querySelectorAll('.zarrview')[n];"
+        " return v && v.dataset.state === 'idle'; }",
+        arg=nth,
+        timeout=timeout,
+    )
+    return viewer
+
+
+def canvas_pixels(page: Any, points: list[tuple[float, float]], nth: int = 0) -> list[list[int]]:
+    """RGBA of the image canvas at CSS-pixel points (x, y) relative to the canvas."""
+    return list(
+        page.evaluate(
+            """([points, n]) => {
+              const root = document.querySelectorAll('.zarrview')[n];
+              const canvas = root.querySelector('.zarrview-canvas');
+              const scaleX = canvas.width / canvas.clientWidth;
+              const scaleY = canvas.height / canvas.clientHeight;
+              const copy = document.createElement('canvas');
+              copy.width = canvas.width; copy.height = canvas.height;
+              const ctx = copy.getContext('2d');
+              ctx.drawImage(canvas, 0, 0);
+              return points.map(([x, y]) => Array.from(
+                ctx.getImageData(Math.floor(x * scaleX), Math.floor(y * scaleY), 1, 1).data));
+            }""",
+            [points, nth],
+        )
+    )
