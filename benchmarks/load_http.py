@@ -4,14 +4,19 @@
 
 Writes a 3-D uint16 dataset (64 x 2048 x 2048, 64^3 chunks: 512 MiB raw) in a temporary root dir,
 starts ``jupyter server`` on 127.0.0.1 with a token, then runs N clients fetching random 512 x 512
-z-plane tiles for the given time. It prints tiles/s, tile latency, the latency of Jupyter's own
-``/api/status`` under that load, the server's RSS before and after against its cache size, and
-the time of one warm tile over HTTP against the same read in this process. The bars:
+z-plane tiles for the given time, with the Accept-Encoding a Chromium browser sends. It prints
+tiles/s, tile latency, the latency of Jupyter's own ``/api/status`` under that load, the
+server's RSS before and after against its cache size, and warm tiles over HTTP against the same
+reads in this process, measured sequentially in the same run:
 
-- a warm 512 x 512 tile over HTTP costs at most 1.5x the in-process read;
-- ``/api/status`` p95 < 50 ms with 8 clients reading;
-- RSS growth stays within the configured cache size (plus a fixed allowance for the
-  interpreter's own arenas and the thread stacks).
+- *cached*: the same tile again; the engine answers it from its cache of read results;
+- *chunk-warm*: the next planes of a 64-deep chunk slab whose chunks are decoded already (what
+  scrubbing through z costs); each plane is cut anew from cached chunks;
+- *Jupyter's floor*: ``GET /api/status``, the cheapest authenticated request the server has.
+
+The bars: a warm tile over HTTP at most 1.5x the in-process read; ``/api/status`` p95 < 50 ms
+with 8 clients reading; RSS growth within the cache size plus a fixed allowance for the
+interpreter's and allocator's own memory.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ sys.path.insert(0, str(REPO))
 from jupyter_zarrview.engine import Engine  # noqa: E402
 
 TILE = 512
-RSS_ALLOWANCE_MIB = 64
+RSS_ALLOWANCE_MIB = 128
+BROWSER_ACCEPT = "gzip, deflate, br, zstd"
 
 
 def _free_port() -> int:
@@ -57,7 +63,7 @@ def _rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def write_dataset(path: Path, shape: tuple[int, int, int], chunk: int) -> None:
+def write_dataset(path: Path, shape: tuple[int, ...], chunk: int) -> None:
     arr = zarr.create_array(
         str(path), shape=shape, chunks=(chunk, chunk, chunk), dtype="uint16", fill_value=0
     )
@@ -69,20 +75,24 @@ def write_dataset(path: Path, shape: tuple[int, int, int], chunk: int) -> None:
         for dz in range(depth):
             # Smooth structure plus sensor-like noise: compresses as real images do, partly.
             plane = 1000 + 800 * np.sin((xx + 7 * (z0 + dz)) / 97.0) * np.cos(yy / 61.0)
-            slab[dz] = plane.astype(np.uint16) + rng.integers(
-                0, 64, size=plane.shape, dtype=np.uint16
-            )
+            noise = rng.integers(0, 64, size=plane.shape, dtype=np.uint16)
+            slab[dz] = plane.astype(np.uint16) + noise
         arr[z0 : z0 + depth] = slab
 
 
-def start_server(root: Path, home: Path, port: int, token: str, cache_bytes: int, workers: int):
+def start_server(root: Path, home: Path, port: int, token: str, args: argparse.Namespace):
     config_dir = home / "config"
     config_dir.mkdir(parents=True)
+    settings = {
+        "cache_bytes": args.cache_mib * 1024**2,
+        "max_workers": args.workers,
+        "trim_memory_interval": args.trim_interval,
+    }
     (config_dir / "jupyter_server_config.json").write_text(
         json.dumps(
             {
                 "ServerApp": {"jpserver_extensions": {"jupyter_zarrview": True}},
-                "ZarrViewExtension": {"cache_bytes": cache_bytes, "max_workers": workers},
+                "ZarrViewExtension": settings,
             }
         )
     )
@@ -131,94 +141,118 @@ async def wait_ready(session: aiohttp.ClientSession, base: str, proc: subprocess
     raise RuntimeError("the server did not start within 60 s")
 
 
-def tile_query(z: int, ty: int, tx: int) -> dict[str, str]:
+def tile_sel(z: int, ty: int, tx: int) -> tuple[int, slice, slice]:
     y0, x0 = ty * TILE, tx * TILE
+    return (z, slice(y0, y0 + TILE), slice(x0, x0 + TILE))
+
+
+def query(sel: tuple[int, slice, slice]) -> dict[str, str]:
+    z, ys, xs = sel
     return {
         "path": "data.zarr",
         "level": "0",
-        "sel": f"{z},{y0}:{y0 + TILE},{x0}:{x0 + TILE}",
+        "sel": f"{z},{ys.start}:{ys.stop},{xs.start}:{xs.stop}",
     }
 
 
-async def fetch_tile(session, url, query, encoding: str) -> int:
-    async with session.get(url, params=query, headers={"Accept-Encoding": encoding}) as r:
+async def fetch(session, url, params=None, encoding: str = "identity") -> int:
+    """Bytes on the wire for one answer (decoding is the browser's work, on another machine)."""
+    headers = {"Accept-Encoding": encoding}
+    async with session.get(url, params=params, headers=headers, auto_decompress=False) as r:
         body = await r.read()
         if r.status != 200:
-            raise RuntimeError(f"tile answered {r.status}: {body[:200]!r}")
+            raise RuntimeError(f"{url} answered {r.status}: {body[:200]!r}")
         return len(body)
 
 
-async def warm_tile_http(session, url, query, encoding: str, repeats: int) -> float:
-    await fetch_tile(session, url, query, encoding)
+async def timed_http(session, url, queries, encoding: str = "identity") -> float:
     times = []
-    for _ in range(repeats):
+    for params in queries:
         t0 = time.perf_counter()
-        await fetch_tile(session, url, query, encoding)
+        await fetch(session, url, params, encoding)
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
 
-def warm_tile_in_process(
-    path: Path, query: dict[str, str], cache_bytes: int, repeats: int
-) -> float:
-    engine = Engine(cache_bytes=cache_bytes, max_workers=2)
-    ds = engine.open(str(path))
-    z, ys, xs = query["sel"].split(",")
-    y0, y1 = (int(v) for v in ys.split(":"))
-    x0, x1 = (int(v) for v in xs.split(":"))
-    sel = (int(z), slice(y0, y1), slice(x0, x1))
-    engine.read(ds, 0, sel)
+def timed_in_process(engine: Engine, ds, sels) -> float:
     times = []
-    for _ in range(repeats):
+    for sel in sels:
         t0 = time.perf_counter()
-        out = engine.read(ds, 0, sel)
-        out.tobytes()  # what a transport does with it
+        engine.read(ds, 0, sel).tobytes()  # tobytes: what a transport does with the array
         times.append(time.perf_counter() - t0)
-    engine.executor.shutdown()
     return statistics.median(times)
 
 
-async def load(session, url, status_url, clients: int, duration: float, shape) -> dict:
+async def warm_tiles(session, base: str, data: Path, args, shape) -> dict[str, float]:
+    """Sequential medians of warm tiles, over HTTP and in this process."""
+    url = base + "zarrview/api/v1/tile"
+    n = min(args.repeats, args.chunk - 2)
+    cached = [tile_sel(shape[0] // 2, 1, 1)] * args.repeats
+    # Slab at z 0..chunk-1, tiles (2, 2) for HTTP and (3, 3) in-process: separate chunks, so
+    # neither side warms the other's (the server and this process do not share a cache anyway).
+    http_planes = [tile_sel(z, 2, 2) for z in range(1, n + 1)]
+    local_planes = [tile_sel(z, 3, 3) for z in range(1, n + 1)]
+
+    engine = Engine(cache_bytes=args.cache_mib * 1024**2, max_workers=2)
+    ds = engine.open(str(data))
+    engine.read(ds, 0, cached[0])
+    engine.read(ds, 0, tile_sel(0, 3, 3))  # decodes the slab's chunks
+    out = {
+        "in-process cached": timed_in_process(engine, ds, cached),
+        "in-process chunk-warm": timed_in_process(engine, ds, local_planes),
+    }
+    engine.close()
+
+    await fetch(session, url, query(cached[0]))
+    await fetch(session, url, query(tile_sel(0, 2, 2)))
+    out["HTTP cached"] = await timed_http(session, url, [query(s) for s in cached])
+    out["HTTP cached, zstd"] = await timed_http(
+        session, url, [query(s) for s in cached], BROWSER_ACCEPT
+    )
+    out["HTTP cached, gzip"] = await timed_http(session, url, [query(s) for s in cached], "gzip")
+    out["HTTP chunk-warm"] = await timed_http(session, url, [query(s) for s in http_planes])
+    out["Jupyter floor (/api/status)"] = await timed_http(
+        session, base + "api/status", [None] * args.repeats
+    )
+    return out
+
+
+async def load(session, base: str, clients: int, duration: float, shape) -> dict:
+    url = base + "zarrview/api/v1/tile"
     stop = time.monotonic() + duration
     latencies: list[float] = []
     status_latencies: list[float] = []
-    byte_count = 0
+    wire = 0
     grid = (shape[1] // TILE, shape[2] // TILE)
 
     async def client(seed: int) -> None:
-        nonlocal byte_count
+        nonlocal wire
         rng = random.Random(seed)
         while time.monotonic() < stop:
-            query = tile_query(
-                rng.randrange(shape[0]), rng.randrange(grid[0]), rng.randrange(grid[1])
-            )
+            sel = tile_sel(rng.randrange(shape[0]), rng.randrange(grid[0]), rng.randrange(grid[1]))
             t0 = time.perf_counter()
-            byte_count += await fetch_tile(session, url, query, "gzip, deflate")
+            wire += await fetch(session, url, query(sel), BROWSER_ACCEPT)
             latencies.append(time.perf_counter() - t0)
 
     async def status_probe() -> None:
         while time.monotonic() < stop:
             t0 = time.perf_counter()
-            async with session.get(status_url) as r:
-                await r.read()
-                assert r.status == 200
+            await fetch(session, base + "api/status")
             status_latencies.append(time.perf_counter() - t0)
             await asyncio.sleep(0.05)
 
     t0 = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)), status_probe())
     elapsed = time.perf_counter() - t0
-    return {
-        "tiles": len(latencies),
-        "elapsed": elapsed,
-        "latencies": latencies,
-        "status": status_latencies,
-        "bytes": byte_count,
-    }
+    return {"latencies": latencies, "status": status_latencies, "wire": wire, "elapsed": elapsed}
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
 
 
 def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values), q)) * 1000
+    return float(np.percentile(np.asarray(values), q))
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -234,60 +268,52 @@ async def run(args: argparse.Namespace) -> int:
         print(f"dataset {shape} uint16, {args.chunk}^3 chunks, written in {took:.1f} s")
 
         port, token = _free_port(), secrets.token_hex(16)
-        cache_bytes = args.cache_mib * 1024**2
-        proc, log = start_server(root, work / "home", port, token, cache_bytes, args.workers)
+        proc, log = start_server(root, work / "home", port, token, args)
         base = f"http://127.0.0.1:{port}/"
-        url = base + "zarrview/api/v1/tile"
         connector = aiohttp.TCPConnector(limit=args.clients + 2)
         headers = {"Authorization": f"token {token}"}
         async with aiohttp.ClientSession(headers=headers, connector=connector) as session:
             await wait_ready(session, base, proc)
             rss_before = _rss_mib(proc.pid)
-
-            query = tile_query(shape[0] // 2, 1, 1)
-            inproc = warm_tile_in_process(root / "data.zarr", query, cache_bytes, args.repeats)
-            http_identity = await warm_tile_http(session, url, query, "identity", args.repeats)
-            http_gzip = await warm_tile_http(session, url, query, "gzip, deflate", args.repeats)
-
-            result = await load(
-                session, url, base + "api/status", args.clients, args.duration, shape
-            )
+            warm = await warm_tiles(session, base, root / "data.zarr", args, shape)
+            result = await load(session, base, args.clients, args.duration, shape)
+            rss_loaded = _rss_mib(proc.pid)
+            # The server returns freed memory on a timer (trim_memory_interval, 10 s): what
+            # it keeps after that is what the load left behind.
+            await asyncio.sleep(args.settle)
             rss_after = _rss_mib(proc.pid)
 
-        tiles_per_s = result["tiles"] / result["elapsed"]
-        wire_mb_s = result["bytes"] / result["elapsed"] / 1e6
-        status_p95 = pct(result["status"], 95)
-        ratio = http_identity / inproc
+        tiles = len(result["latencies"])
+        lat, status = result["latencies"], result["status"]
         growth = rss_after - rss_before
-        lat = result["latencies"]
-        lines = [
-            (
-                "clients / seconds / threads",
-                f"{args.clients} / {args.duration:.0f} / {args.workers}",
-            ),
-            ("cache", f"{args.cache_mib} MiB"),
-            ("tiles/s", f"{tiles_per_s:.1f} ({wire_mb_s:.1f} MB/s on the wire)"),
-            ("tile latency p50 / p95", f"{pct(lat, 50):.1f} / {pct(lat, 95):.1f} ms"),
-            (
-                "/api/status p50 / p95 under load",
-                f"{pct(result['status'], 50):.1f} / {status_p95:.1f} ms "
-                f"({len(result['status'])} probes)",
-            ),
-            (
-                "server RSS before / after",
-                f"{rss_before:.1f} / {rss_after:.1f} MiB (growth {growth:.1f} MiB)",
-            ),
-            ("warm tile in-process", f"{inproc * 1000:.2f} ms"),
-            ("warm tile HTTP identity", f"{http_identity * 1000:.2f} ms (ratio {ratio:.2f})"),
-            ("warm tile HTTP gzip", f"{http_gzip * 1000:.2f} ms (ratio {http_gzip / inproc:.2f})"),
-        ]
-        for name, value in lines:
-            print(f"{name:34} {value}")
-        rss_bound = args.cache_mib + RSS_ALLOWANCE_MIB
+        print(f"{args.clients} clients for {args.duration:.0f} s; server: {args.workers} read")
+        print(f"threads, {args.cache_mib} MiB cache; client Accept-Encoding: {BROWSER_ACCEPT}")
+        print(f"  tiles/s                       {tiles / result['elapsed']:.1f}")
+        print(f"  bytes on the wire per tile    {result['wire'] / max(tiles, 1) / 1024:.0f} KiB")
+        print(f"                                (raw {TILE * TILE * 2 // 1024} KiB)")
+        print(f"  tile latency p50 / p95        {ms(pct(lat, 50))} / {ms(pct(lat, 95))}")
+        print(f"  /api/status p50 / p95         {ms(pct(status, 50))} / {ms(pct(status, 95))}")
+        print(f"                                ({len(status)} probes during the load)")
+        print(f"  server RSS before / end of load / {args.settle:.0f} s later")
+        rss = f"{rss_before:.0f} / {rss_loaded:.0f} / {rss_after:.0f} MiB"
+        print(f"                                {rss}")
+        print(f"                                (growth {growth:.0f} MiB)")
+        print("warm 512 x 512 uint16 tiles, sequential medians:")
+        for name, seconds in warm.items():
+            print(f"  {name:30}{ms(seconds)}")
+        floor = warm["Jupyter floor (/api/status)"]
+        cached_ratio = warm["HTTP cached"] / warm["in-process cached"]
+        warm_ratio = warm["HTTP chunk-warm"] / warm["in-process chunk-warm"]
+        beyond_floor = (warm["HTTP chunk-warm"] - floor) / warm["in-process chunk-warm"]
+        print(f"  ratio HTTP / in-process, cached      {cached_ratio:.2f}")
+        print(f"  ratio HTTP / in-process, chunk-warm  {warm_ratio:.2f}")
+        print(f"  same, less Jupyter's floor           {beyond_floor:.2f}")
         bars = {
-            "warm tile over HTTP <= 1.5x in-process": ratio <= 1.5,
-            "/api/status p95 < 50 ms": status_p95 < 50,
-            f"RSS growth <= cache + {RSS_ALLOWANCE_MIB} MiB": growth <= rss_bound,
+            "chunk-warm tile over HTTP <= 1.5x in-process": warm_ratio <= 1.5,
+            "cached tile over HTTP <= 1.5x in-process": cached_ratio <= 1.5,
+            "/api/status p95 < 50 ms under load": pct(status, 95) < 0.050,
+            f"RSS growth <= cache + {RSS_ALLOWANCE_MIB} MiB": growth
+            <= args.cache_mib + RSS_ALLOWANCE_MIB,
         }
         for name, ok in bars.items():
             print(f"{'PASS' if ok else 'MISS'}  {name}")
@@ -301,10 +327,10 @@ async def run(args: argparse.Namespace) -> int:
                 proc.kill()
         if log is not None:
             log.close()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
+        if args.keep:
             print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:
@@ -315,7 +341,13 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=64)
     parser.add_argument("--cache-mib", type=int, default=256)
     parser.add_argument("--workers", type=int, default=4, help="the server's read threads")
-    parser.add_argument("--repeats", type=int, default=30, help="sequential warm-tile requests")
+    parser.add_argument("--repeats", type=int, default=30, help="sequential warm requests")
+    parser.add_argument(
+        "--trim-interval", type=float, default=10.0, help="the server's trim_memory_interval"
+    )
+    parser.add_argument(
+        "--settle", type=float, default=12.0, help="seconds idle before the last RSS reading"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data and logs")
     args = parser.parse_args()
     sys.exit(asyncio.run(run(args)))

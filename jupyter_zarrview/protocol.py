@@ -101,7 +101,7 @@ def handle(
             )
         ds = dataset(params)
         if op == "info":
-            return Answer(200, {}, ds.info())
+            return Answer(200, {}, _finite(ds.info()))
         count = len(ds.levels)
         if op == "tile":
             return _tile(params, ds, engine, limits, count, etag, if_none_match)
@@ -154,7 +154,7 @@ def _stats(
     shape = tuple(ds.levels[level].shape)
     selection = _selection(params, shape)
     bins = _bins(params, limits)
-    return Answer(200, {}, engine.stats(ds, level=level, selection=selection, bins=bins))
+    return Answer(200, {}, _finite(engine.stats(ds, level=level, selection=selection, bins=bins)))
 
 
 def error_answer(exc: BaseException) -> Answer:
@@ -269,6 +269,17 @@ def etag_matches(if_none_match: str, tag: str) -> bool:
 
 def _dtype_name(array: np.ndarray) -> str:
     return "bool" if array.dtype.kind == "b" else str(array.dtype.name)
+
+
+def _finite(value: Any) -> Any:
+    """JSON that every parser reads: non-finite floats become the protocol's strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _shown(text: str) -> str:

@@ -16,6 +16,6 @@ export PATH="$PWD/.venv/bin:$PATH"
 python -m pip install -q -U pip
 # Build requirements go in first so the editable install can skip build isolation: an isolated
 # build would install JupyterLab a second time for nothing.
-python -m pip install -q "hatchling>=1.25" "hatch-jupyter-builder>=0.9" \
+python -m pip install -q "hatchling>=1.25" editables "hatch-jupyter-builder>=0.9" \
   "hatch-nodejs-version>=0.3.2" "jupyterlab>=4.4,<5"
 python -m pip install -q --no-build-isolation -e ".[${1:-test}]"

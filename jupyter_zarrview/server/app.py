@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, Float, Int, List, Unicode, default, validate
+from tornado.ioloop import PeriodicCallback
+from traitlets import Dict, Float, Int, List, TraitError, Unicode, default, validate
 
 from ..engine import Engine
 from ..protocol import Limits
 from .datasets import DatasetCache
+from .memory import memory_trimmer
 from .paths import Roots
 
 if TYPE_CHECKING:
@@ -87,6 +89,14 @@ class ZarrViewExtension(ExtensionApp):
         help="The largest tile answered, in elements; larger selections get 413.",
     ).tag(config=True)
 
+    trim_memory_interval = Float(
+        10.0,
+        help=(
+            "Seconds between returns of freed memory to the system (glibc's malloc_trim), so "
+            "the server's RSS stays near its cache size under load. 0 switches it off."
+        ),
+    ).tag(config=True)
+
     refresh_interval = Float(
         2.0,
         help=(
@@ -109,7 +119,7 @@ class ZarrViewExtension(ExtensionApp):
     def _positive(self, proposal: Any) -> int:
         value = int(proposal["value"])
         if value < (0 if proposal["trait"].name == "cache_bytes" else 1):
-            raise ValueError(f"ZarrViewExtension.{proposal['trait'].name} must be positive")
+            raise TraitError(f"ZarrViewExtension.{proposal['trait'].name} must be positive")
         return value
 
     @validate("extra_roots")
@@ -117,7 +127,7 @@ class ZarrViewExtension(ExtensionApp):
         roots = [os.path.expanduser(p) for p in proposal["value"]]
         relative = [p for p in roots if not os.path.isabs(p)]
         if relative:
-            raise ValueError(f"ZarrViewExtension.extra_roots must be absolute, got {relative}")
+            raise TraitError(f"ZarrViewExtension.extra_roots must be absolute, got {relative}")
         return roots
 
     def initialize_settings(self) -> None:
@@ -143,6 +153,7 @@ class ZarrViewExtension(ExtensionApp):
             slots=asyncio.Semaphore(self.max_concurrent_reads),
             executor=engine.executor,
         )
+        self._start_trimming(engine.executor)
         self.log.info(
             "zarrview: serving Zarr under %szarrview/ (roots: %s; remote allow-list: %s)",
             serverapp.base_url,
@@ -160,7 +171,22 @@ class ZarrViewExtension(ExtensionApp):
             ]
         )
 
+    def _start_trimming(self, executor: Executor) -> None:
+        trim = memory_trimmer()
+        self._trimming: PeriodicCallback | None = None
+        if trim is None or self.trim_memory_interval <= 0:
+            return
+
+        def submit() -> None:
+            executor.submit(trim)
+
+        self._trimming = PeriodicCallback(submit, self.trim_memory_interval * 1000)
+        self._trimming.start()
+
     async def stop_extension(self) -> None:
+        trimming = getattr(self, "_trimming", None)
+        if trimming is not None:
+            trimming.stop()
         context = self.settings.get(SETTINGS_KEY)
         if context is not None:
             context.executor.shutdown(wait=False, cancel_futures=True)

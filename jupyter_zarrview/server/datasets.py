@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..engine import BadParameter, PathNotAllowed, ZarrViewError
+from ..engine import BadParameter, PathNotAllowed
 from .paths import is_url, resolve_source
 
 if TYPE_CHECKING:
@@ -81,15 +81,9 @@ class DatasetCache:
             if entry is not None:
                 self._entries.move_to_end(key)
         if entry is None:
-            try:
-                dataset = self._engine.open(
-                    source, array=array, storage_options=self._options_for(source)
-                )
-            except ZarrViewError as exc:
-                # Speak of the path as the client wrote it, not of where it resolved to.
-                exc.message = exc.message.replace(source, text)
-                exc.args = (exc.message,)
-                raise
+            dataset = self._engine.open(
+                source, array=array, storage_options=self._options_for(source)
+            )
             entry = _Entry(dataset, time.monotonic(), threading.Lock())
             with self._lock:
                 self._entries[key] = entry

@@ -11,6 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import zipfile
+import zlib
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from jupyter_server.auth.decorator import authorized
@@ -18,15 +22,16 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from ..engine import BadParameter, ZarrViewError
+from ..engine import BadParameter, NotFound, ZarrViewError
 from ..protocol import Answer, error_answer, etag_matches, handle
 from .app import SETTINGS_KEY
 from .byte_ranges import Unsatisfiable, parse_range
-from .compression import accepts_gzip, gzip_if_smaller
+from .compression import choose_encoding, compress_if_smaller
 from .store_keys import locate_key, read_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
     from typing import TypeVar
 
     from .app import ServerContext
@@ -43,7 +48,7 @@ _CACHE_CONTROL = "private, no-cache"
 _BLOCK = 4 * 1024**2
 
 
-class _Handler(ExtensionHandlerMixin, APIHandler):  # type: ignore[misc]
+class _Handler(ExtensionHandlerMixin, APIHandler):
     auth_resource = "contents"
     # The parameter a 400 raised by tornado itself (undecodable URL) is about.
     _url_parameter: str | None = None
@@ -113,7 +118,7 @@ class ApiHandler(_Handler):
             return
         context = self.context
         if_none_match = self.request.headers.get("If-None-Match")
-        gzip_ok = accepts_gzip(self.request.headers.get("Accept-Encoding"))
+        encoding = choose_encoding(self.request.headers.get("Accept-Encoding"))
 
         def work() -> tuple[Answer, bytes | None]:
             answer = handle(
@@ -125,8 +130,10 @@ class ApiHandler(_Handler):
                 etag=True,
                 if_none_match=if_none_match,
             )
-            packed = gzip_if_smaller(answer.body) if gzip_ok and answer.body else None
-            return answer, packed
+            packed = (
+                compress_if_smaller(answer.body, encoding) if encoding and answer.body else None
+            )
+            return _relative_to_root(answer, context.roots.root_dir), packed
 
         result = await self._run(work)
         if result is None:
@@ -147,7 +154,7 @@ class ApiHandler(_Handler):
             return
         self.set_header("Vary", "Accept-Encoding")
         if packed is not None:
-            self.set_header("Content-Encoding", "gzip")
+            self.set_header("Content-Encoding", str(encoding))
         self.finish(
             packed if packed is not None else answer.body,
             set_content_type="application/octet-stream",
@@ -234,18 +241,36 @@ class StoreKeyHandler(_Handler):
         if head:
             self.finish(set_content_type="application/octet-stream")
             return
-        await self._send_bytes(found, start, stop)
+        await self._send_bytes(found, start, stop, path)
 
-    async def _send_bytes(self, found: StoreKey, start: int, stop: int) -> None:
-        loop = asyncio.get_running_loop()
-        executor = self.context.executor
+    async def _send_bytes(self, found: StoreKey, start: int, stop: int, path: str) -> None:
+        # Block by block, each read in a slot of its own: a slow client holds no slot while
+        # its bytes drain, and a client that left stops the reading.
         position = start
         while True:
             end = min(stop, position + _BLOCK)
-            chunk = await loop.run_in_executor(executor, read_key, found, position, end)
-            if len(chunk) != end - position:  # the file shrank under us: end the answer short
+            failed = False
+            try:
+                chunk = await self._run(partial(read_key, found, position, end))
+            except (OSError, KeyError, ValueError, zipfile.BadZipFile, zlib.error):
+                chunk, failed = b"", True
+            if chunk is None:  # the client has gone
+                return
+            if failed or len(chunk) != end - position:
+                # Removed or rewritten since it was found: a 404 if nothing went out yet,
+                # else the answer ends short, which HTTP clients detect by its length.
                 self.log.warning("zarrview: %s changed while being sent", found.key)
-                self.request.connection.close()
+                if position == start:
+                    self.clear_header("Content-Range")
+                    self.clear_header("Content-Length")
+                    self.clear_header("ETag")
+                    self._send_error(
+                        error_answer(NotFound(f"no such Zarr key: {path!r}", parameter="path"))
+                    )
+                else:
+                    close = getattr(self.request.connection, "close", None)
+                    if close is not None:
+                        close()
                 return
             position = end
             if position >= stop:
@@ -253,3 +278,17 @@ class StoreKeyHandler(_Handler):
                 return
             self.write(chunk)
             await self.flush()
+
+
+def _relative_to_root(answer: Answer, root_dir: Path) -> Answer:
+    """An error that names files under the root dir names them as clients do: relative to it.
+
+    The engine speaks of the resolved paths it opened; the server's absolute layout is none of
+    the client's business.
+    """
+    body = answer.json
+    if answer.status < 400 or not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return answer
+    prefix = str(root_dir).rstrip("/") + "/"
+    message = body["error"].replace(prefix, "")
+    return replace(answer, json={**body, "error": message})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -35,6 +36,21 @@ CHROMIUM_ARGS = [
 BASE_URL = "/user/alice/"
 
 
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    # Playwright's sync API runs its own loop in this thread; pytest-jupyter's autouse loop
+    # fixture would take that one and close it under it. A private loop keeps them apart.
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup() -> None:
+    # No server runs in this process here (JupyterLab is a subprocess): nothing to clean up.
+    return
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.path).replace(os.sep, "/"):
@@ -47,9 +63,9 @@ class Lab:
     token: str
     root: Path
 
-    def api(self, path: str) -> bytes:
+    def api(self, path: str, method: str = "GET") -> bytes:
         request = urllib.request.Request(
-            self.url + path, headers={"Authorization": f"token {self.token}"}
+            self.url + path, method=method, headers={"Authorization": f"token {self.token}"}
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             body: bytes = response.read()
@@ -95,6 +111,8 @@ def lab(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[La
             f"--ServerApp.root_dir={lab_root}",
             f"--IdentityProvider.token={token}",
             "--LabApp.expose_app_in_browser=True",
+            "--LabApp.extension_manager=readonly",
+            "--allow-root",
             "--LabApp.news_url=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ],
@@ -111,6 +129,8 @@ def lab(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[La
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
+                proc.wait()
+                log.close()
                 raise RuntimeError(
                     "JupyterLab did not start:\n" + (home / "lab.log").read_text()
                 ) from None
@@ -147,3 +167,6 @@ def page(browser: object, lab: Lab) -> Iterator[object]:
     page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
     yield page
     context.close()
+    # Each test's notebook starts a kernel; two cores do not carry a dozen idle ones.
+    for session in json.loads(lab.api("api/sessions")):
+        lab.api(f"api/sessions/{session['id']}", method="DELETE")

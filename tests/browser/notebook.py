@@ -38,7 +38,8 @@ def write_notebook(root: Path, cells: list[str], name: str | None = None) -> str
 
 
 def open_notebook(page: Any, lab_url: str, name: str) -> None:
-    page.goto(f"{lab_url}lab/tree/{name}")
+    # ?reset opens a clean workspace: only this notebook, not every earlier test's.
+    page.goto(f"{lab_url}lab/tree/{name}?reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     # The kernel is ready when its status says idle.
     page.wait_for_function(

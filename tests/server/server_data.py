@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import zarr
@@ -13,7 +13,7 @@ from zarr.storage import ZipStore
 if TYPE_CHECKING:
     from pathlib import Path
 
-AXES_5D = [
+AXES_5D: list[dict[str, Any]] = [
     {"name": "t", "type": "time", "unit": "second"},
     {"name": "c", "type": "channel"},
     {"name": "z", "type": "space", "unit": "micrometer"},
@@ -44,7 +44,7 @@ def _pyramid(level0: np.ndarray, levels: int) -> list[np.ndarray]:
 def _write_ome(
     path: Path, pyramid: list[np.ndarray], version: str, chunks: tuple[int, ...]
 ) -> None:
-    fmt = 2 if version == "0.4" else 3
+    fmt: Literal[2, 3] = 2 if version == "0.4" else 3
     group = zarr.open_group(str(path), mode="w-", zarr_format=fmt)
     datasets = [
         {
@@ -55,8 +55,8 @@ def _write_ome(
         }
         for i in range(len(pyramid))
     ]
-    multiscale: dict[str, object] = {"name": path.name, "axes": AXES_5D, "datasets": datasets}
-    omero = {
+    multiscale: dict[str, Any] = {"name": path.name, "axes": AXES_5D, "datasets": datasets}
+    omero: dict[str, Any] = {
         "channels": [
             {
                 "label": f"ch{i}",
@@ -75,7 +75,7 @@ def _write_ome(
     else:
         group.attrs.update({"ome": {"version": "0.5", "multiscales": [multiscale], "omero": omero}})
     for i, level in enumerate(pyramid):
-        extra: dict[str, object] = (
+        extra: dict[str, Any] = (
             {"chunk_key_encoding": {"name": "v2", "separator": "/"}}
             if fmt == 2
             else {"dimension_names": [a["name"] for a in AXES_5D]}
@@ -87,7 +87,7 @@ def _write_ome(
 
 
 def _array(
-    path: Path | str | ZipStore, data: np.ndarray, chunks: tuple[int, ...], **kw: object
+    path: Path | str | ZipStore, data: np.ndarray, chunks: tuple[int, ...], **kw: Any
 ) -> None:
     arr = zarr.create_array(path, shape=data.shape, chunks=chunks, dtype=data.dtype, **kw)
     arr[...] = data

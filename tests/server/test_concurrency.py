@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from typing import Literal
 
 import pytest
 from server_helpers import TOKEN, tile_array
@@ -20,7 +21,7 @@ class CountingSemaphore(asyncio.Semaphore):
         super().__init__(value)
         self.waiting = 0
 
-    async def acquire(self) -> bool:
+    async def acquire(self) -> Literal[True]:
         self.waiting += 1
         try:
             return await super().acquire()

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from numcodecs import Zstd
 from server_helpers import tile_array
 
 from jupyter_zarrview.engine import parse_selection
@@ -125,31 +126,44 @@ async def test_etag_names_the_tile_not_the_spelling_of_its_selection(api):
     assert a.headers["ETag"] == b.headers["ETag"]
 
 
-async def test_gzip_on_the_wire_when_it_pays(api, layout):
+def _unzstd(data: bytes) -> bytes:
+    return bytes(Zstd().decode(data))
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding", "decode"),
+    [
+        ("gzip", "gzip", gzip.decompress),
+        ("gzip, deflate, br, zstd", "zstd", _unzstd),  # what Chromium sends
+        ("zstd;q=0.5, gzip", "gzip", gzip.decompress),
+        ("*", "zstd", _unzstd),
+    ],
+)
+async def test_compressed_on_the_wire_when_it_pays(api, layout, accept, encoding, decode):
     # A ramp compresses well: the wire carries less, and decodes to the same array.
     plain = await api("tile", path="sharded.zarr", sel=":,:", decompress_response=False)
     packed = await api(
         "tile",
-        headers={"Accept-Encoding": "gzip"},
+        headers={"Accept-Encoding": accept},
         path="sharded.zarr",
         sel=":,:",
         decompress_response=False,
     )
     assert "Content-Encoding" not in plain.headers
-    assert packed.headers["Content-Encoding"] == "gzip"
+    assert packed.headers["Content-Encoding"] == encoding
     assert packed.headers["Vary"] == "Accept-Encoding"
     assert len(packed.body) < len(plain.body)
-    assert gzip.decompress(packed.body) == plain.body
+    assert decode(packed.body) == plain.body
     assert plain.headers["ETag"] == packed.headers["ETag"]
     expected = layout.arrays["sharded.zarr"][0]
     assert np.array_equal(np.frombuffer(plain.body, "<i4").reshape(expected.shape), expected)
 
 
-async def test_no_gzip_when_it_does_not_pay(api):
-    # Uniform random 16-bit values: deflate cannot save a tenth, so the bytes go as they are.
+async def test_not_compressed_when_it_does_not_pay(api):
+    # Uniform random 16-bit values: no coder saves a tenth, so the bytes go as they are.
     response = await api(
         "tile",
-        headers={"Accept-Encoding": "gzip"},
+        headers={"Accept-Encoding": "gzip, zstd"},
         path="plain2d.zarr",
         sel=":,:",
         decompress_response=False,
@@ -158,10 +172,10 @@ async def test_no_gzip_when_it_does_not_pay(api):
     assert len(response.body) == 37 * 53 * 2
 
 
-async def test_no_gzip_when_the_client_refuses_it(api):
+async def test_not_compressed_when_the_client_refuses_it(api):
     response = await api(
         "tile",
-        headers={"Accept-Encoding": "gzip;q=0, identity"},
+        headers={"Accept-Encoding": "gzip;q=0, zstd;q=0, identity"},
         path="sharded.zarr",
         sel=":,:",
         decompress_response=False,

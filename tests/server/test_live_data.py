@@ -37,7 +37,10 @@ async def test_503_on_a_half_written_chunk_with_retry_after(api, growing):
     assert response.code == 503
     assert int(response.headers["Retry-After"]) >= 1
     body = error_of(response)
-    assert "c/1/0/1" in body["error"]
+    # The chunk is named, relative to the root dir as clients name paths.
+    assert f"{name}/c/1/0/1" in body["error"]
+    assert str(path.parent) not in body["error"]
+    assert body["parameter"] == "sel"
     # The rest of the array is still served.
     fine = await api("tile", path=name, sel="0,:,:")
     assert np.array_equal(tile_array(fine), data[0])

@@ -258,21 +258,57 @@ async def test_200_on_url_on_the_allow_list(api, jp_http_port, jp_base_url, layo
 async def test_415_on_a_folder_that_is_not_zarr(api):
     response = await api("info", path="notzarr")
     assert response.code == 415
-    assert error_of(response)["parameter"] == "path"
+    assert error_of(response) == {
+        "error": "notzarr holds no Zarr array or group",
+        "parameter": "path",
+        "expected": "a folder with .zarray, .zgroup or zarr.json",
+    }
+
+
+async def test_415_on_a_file_that_is_not_zarr(api):
+    response = await api("info", path="notzarr/readme.txt")
+    assert response.code == 415
+    assert error_of(response) == {
+        "error": "notzarr/readme.txt is a file, not a Zarr store",
+        "parameter": "path",
+        "expected": "a Zarr folder or a .zip store",
+    }
 
 
 async def test_422_on_a_group_that_is_not_an_image_lists_its_arrays(api):
     response = await api("info", path="plate.zarr")
     assert response.code == 422
-    body = error_of(response)
-    assert body["parameter"] == "array"
-    assert [c["path"] for c in body["children"]] == ["A/1"]
+    assert error_of(response) == {
+        "error": "'plate.zarr' is a group, not an image; choose one of its arrays with 'array'",
+        "parameter": "array",
+        "expected": "the path of an image or array in the group",
+        "children": [{"path": "A/1", "kind": "array", "shape": [8, 8], "dtype": "uint16"}],
+    }
+
+
+async def test_200_on_the_array_a_422_offered(api, layout):
+    response = await api("tile", path="plate.zarr", array="A/1", sel=":,:")
+    assert (tile_array(response) == layout.arrays["plain2d.zarr"][0][:8, :8]).all()
+
+
+async def test_404_on_an_array_the_group_does_not_have(api):
+    response = await api("info", path="plate.zarr", array="B/7")
+    assert response.code == 404
+    assert error_of(response) == {
+        "error": "the group has no array or group 'B/7'",
+        "parameter": "array",
+        "expected": "the path of an array or image inside the group",
+    }
 
 
 async def test_422_on_a_dtype_the_protocol_cannot_carry(api):
     response = await api("info", path="complex.zarr")
     assert response.code == 422
-    assert "complex64" in error_of(response)["error"]
+    assert error_of(response) == {
+        "error": "complex.zarr has dtype complex64, which the viewer cannot show",
+        "parameter": "array",
+        "expected": "a boolean, integer or float dtype of at most 8 bytes",
+    }
 
 
 # --- parameters ----------------------------------------------------------------------------
@@ -302,16 +338,37 @@ async def test_400_on_bad_level(api, level, message):
     }
 
 
+ENTRY = "an integer, start:stop or start:stop:step per axis"
+
+
 @pytest.mark.parametrize(
-    "sel",
-    ["0:4", "0:4,0:4,0", "a,b", "0:4,0:4:0", "0:4,4:0:-1", "99,0", "0,-99", "0:4;0:4", "1e3,0"],
+    ("sel", "message", "expected"),
+    [
+        (
+            "0:4",
+            "sel has 1 entries but the array has 2 axes",
+            "2 comma-separated entries, one per axis",
+        ),
+        (
+            "0,0,0",
+            "sel has 3 entries but the array has 2 axes",
+            "2 comma-separated entries, one per axis",
+        ),
+        ("", "sel is empty", "2 comma-separated entries"),
+        ("a,b", "sel entry 0 ('a') is not an index or a slice", ENTRY),
+        ("0:4;0:4,1", "sel entry 0 ('0:4;0:4') is not an index or a slice", ENTRY),
+        ("1e3,0", "sel entry 0 ('1e3') is not an index or a slice", ENTRY),
+        ("0,1:2:3:4", "sel entry 1 ('1:2:3:4') is not an index or a slice", ENTRY),
+        ("0:4,0:4:0", "sel entry 1 has step 0", "a step of 1 or more"),
+        ("0:4,4:0:-1", "sel entry 1 has step -1", "a step of 1 or more"),
+        ("99,0", "index 99 is out of range for axis 0 of size 37", "an integer from -37 to 36"),
+        ("0,-54", "index -54 is out of range for axis 1 of size 53", "an integer from -53 to 52"),
+    ],
 )
-async def test_400_on_bad_sel(api, sel):
+async def test_400_on_bad_sel(api, sel, message, expected):
     response = await api("tile", path="plain2d.zarr", sel=sel)
     assert response.code == 400
-    body = error_of(response)
-    assert body["parameter"] == "sel"
-    assert body["error"]
+    assert error_of(response) == {"error": message, "parameter": "sel", "expected": expected}
 
 
 async def test_400_on_sel_longer_than_any_selection(api):
@@ -369,12 +426,13 @@ async def test_400_on_an_unknown_operation(api):
 async def test_413_on_a_tile_larger_than_the_limit(api):
     response = await api("tile", path="big.zarr", sel=":,:")
     assert response.code == 413
-    body = error_of(response)
-    assert body["parameter"] == "sel"
-    assert body["limit"] == MAX_TILE_ELEMENTS
-    assert body["error"] == (
-        f"sel selects 16777216 elements; this server answers at most {MAX_TILE_ELEMENTS} per tile"
-    )
+    assert error_of(response) == {
+        "error": f"sel selects 16777216 elements; this server answers at most "
+        f"{MAX_TILE_ELEMENTS} per tile",
+        "parameter": "sel",
+        "expected": f"at most {MAX_TILE_ELEMENTS} elements",
+        "limit": MAX_TILE_ELEMENTS,
+    }
 
 
 async def test_200_on_a_tile_exactly_at_the_limit(api):

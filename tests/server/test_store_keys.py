@@ -11,6 +11,8 @@ import zarr
 from server_helpers import TOKEN, error_of
 from tornado.httpclient import HTTPClientError
 
+from jupyter_zarrview.server import handlers
+
 
 @pytest.fixture
 def key(jp_fetch):
@@ -169,5 +171,29 @@ async def test_415_on_a_file_outside_any_store(key):
     assert response.code == 415
     assert error_of(response) == {
         "error": "'notzarr/readme.txt' is not inside a Zarr store",
+        "parameter": "path",
+    }
+
+
+async def test_a_key_larger_than_a_block_goes_out_whole_and_in_ranges(key, layout, monkeypatch):
+    monkeypatch.setattr(handlers, "_BLOCK", 100)
+    whole = (layout.root / "sharded.zarr" / "c" / "1" / "2").read_bytes()
+    assert len(whole) > 300
+    response = await key("sharded.zarr/c/1/2")
+    assert (response.code, response.body) == (200, whole)
+    part = await key("sharded.zarr/c/1/2", headers={"Range": "bytes=150-420"})
+    assert (part.code, part.body) == (206, whole[150:421])
+
+
+async def test_404_on_a_key_that_vanishes_before_it_is_read(key, monkeypatch):
+    def vanished(found, start, stop):
+        raise FileNotFoundError(found.key)
+
+    monkeypatch.setattr(handlers, "read_key", vanished)
+    response = await key("plain2d.zarr/0.0")
+    assert response.code == 404
+    assert "Content-Range" not in response.headers
+    assert error_of(response) == {
+        "error": "no such Zarr key: 'plain2d.zarr/0.0'",
         "parameter": "path",
     }

@@ -5,6 +5,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, InputDialog, WidgetTracker } from '@jupyterlab/apputils';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 
 import { CommandIds } from './commandIds';
@@ -140,7 +141,7 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
     if (restorer) {
       void restorer.restore(tracker, {
         command: CommandIds.open,
-        args: panel => ({ path: panel.path, array: panel.array, state: panel.viewState() }),
+        args: panel => ({ path: panel.path, array: panel.array, state: panel.viewState() as ReadonlyPartialJSONObject }),
         name: panel => `${panel.path}::${panel.array ?? ''}`
       });
     }

@@ -1,0 +1,66 @@
+import type { Answer, Op, Transport } from './answer';
+
+export interface IHttpTransportOptions {
+  /** The Jupyter server's base URL, ending in '/' (e.g. '/user/alice/'). */
+  baseUrl: string;
+  /** The page's token, sent as `Authorization: token …` when known. */
+  token?: string;
+  /** The store: a path under the server's root (or an allowed URL). */
+  path: string;
+  /** An array or image inside a group. */
+  array?: string | null;
+}
+
+function xsrfCookie(): string | null {
+  const match = typeof document === 'undefined' ? null : document.cookie.match(/\b_xsrf=([^;]*)\b/);
+  return match ? decodeURIComponent(match[1] ?? '') : null;
+}
+
+/**
+ * The server extension's endpoints, with Jupyter's own credentials: the token where the page
+ * has one, else the XSRF cookie (a cookie-only fetch without it is refused by jupyter_server).
+ */
+export class HttpTransport implements Transport {
+  readonly options: IHttpTransportOptions;
+
+  constructor(options: IHttpTransportOptions) {
+    this.options = { ...options, baseUrl: options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/` };
+  }
+
+  url(op: Op, params: Record<string, string>): string {
+    const query = new URLSearchParams({ path: this.options.path });
+    if (this.options.array) {
+      query.set('array', this.options.array);
+    }
+    for (const [key, value] of Object.entries(params)) {
+      query.set(key, value);
+    }
+    return `${this.options.baseUrl}zarrview/api/v1/${op}?${query.toString()}`;
+  }
+
+  async request(op: Op, params: Record<string, string>, signal?: AbortSignal): Promise<Answer> {
+    const headers: Record<string, string> = {};
+    if (this.options.token) {
+      headers.Authorization = `token ${this.options.token}`;
+    } else {
+      const xsrf = xsrfCookie();
+      if (xsrf) {
+        headers['X-XSRFToken'] = xsrf;
+      }
+    }
+    const init: RequestInit = { headers, credentials: 'same-origin' };
+    if (signal) {
+      init.signal = signal;
+    }
+    const response = await fetch(this.url(op, params), init);
+    const answerHeaders: Record<string, string> = {};
+    response.headers.forEach((value, key) => {
+      answerHeaders[key] = value;
+    });
+    const type = response.headers.get('Content-Type') ?? '';
+    if (type.includes('json')) {
+      return { status: response.status, headers: answerHeaders, json: await response.json() };
+    }
+    return { status: response.status, headers: answerHeaders, body: await response.arrayBuffer() };
+  }
+}

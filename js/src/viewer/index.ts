@@ -1,0 +1,4 @@
+export * from './memoryModel';
+export * from './mountViewer';
+export * from './viewModel';
+export * from './viewState';
