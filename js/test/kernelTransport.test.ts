@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+
+import { KernelTransport, type IMessageModel } from '../src/protocol/kernelTransport';
+import { MemoryModel } from '../src/viewer/memoryModel';
+
+class FakeModel implements IMessageModel {
+  sent: Record<string, unknown>[] = [];
+  private _listener: ((content: unknown, buffers: (ArrayBuffer | DataView)[]) => void) | null = null;
+  send(content: unknown): void {
+    this.sent.push(content as Record<string, unknown>);
+  }
+  on(_event: 'msg:custom', callback: (content: unknown, buffers: (ArrayBuffer | DataView)[]) => void): void {
+    this._listener = callback;
+  }
+  off(): void {
+    this._listener = null;
+  }
+  reply(content: unknown, buffers: (ArrayBuffer | DataView)[] = []): void {
+    this._listener?.(content, buffers);
+  }
+}
+
+describe('KernelTransport', () => {
+  it('matches answers to requests by id, in any order, with the binary buffer', async () => {
+    const model = new FakeModel();
+    const transport = new KernelTransport(model);
+    const first = transport.request('tile', { level: '0', sel: '0,0:2' });
+    const second = transport.request('info', {});
+    expect(model.sent.map(m => [m.type, m.id, m.op])).toEqual([
+      ['zarrview-request', 1, 'tile'],
+      ['zarrview-request', 2, 'info']
+    ]);
+    model.reply({ type: 'zarrview-response', id: 2, status: 200, headers: {}, json: { name: 'a' } });
+    const body = new DataView(new Uint8Array([0, 1, 2]).buffer, 1, 2);
+    model.reply({ type: 'zarrview-response', id: 1, status: 200, headers: { 'X-Zarrview-Shape': '2' }, json: null }, [body]);
+    expect((await second).json).toEqual({ name: 'a' });
+    const tile = await first;
+    expect(tile.body).toBe(body);
+  });
+
+  it('cancels a request on abort and tells the kernel', async () => {
+    const model = new FakeModel();
+    const transport = new KernelTransport(model);
+    const controller = new AbortController();
+    const pending = transport.request('tile', {}, controller.signal);
+    controller.abort();
+    await expect(pending).rejects.toThrow('aborted');
+    expect(model.sent.at(-1)).toEqual({ type: 'zarrview-cancel', id: 1 });
+  });
+
+  it('times out rather than waiting forever', async () => {
+    const transport = new KernelTransport(new FakeModel(), 10);
+    await expect(transport.request('info', {})).rejects.toThrow(/did not answer info/);
+  });
+});
+
+describe('MemoryModel', () => {
+  it('notifies per key and for any change, and snapshots the view state', () => {
+    const model = new MemoryModel({ colormap: 'viridis' });
+    const seen: string[] = [];
+    model.on('change:gamma', () => seen.push('gamma'));
+    const stop = model.onAnyChange(() => seen.push('any'));
+    model.set('gamma', 2);
+    model.set('gamma', 2); // no change, no event
+    stop();
+    model.set('zoom', 3);
+    expect(seen).toEqual(['gamma', 'any']);
+    expect(model.snapshot()).toMatchObject({ colormap: 'viridis', gamma: 2, zoom: 3 });
+    expect('info' in model.snapshot()).toBe(false);
+  });
+});
