@@ -123,5 +123,8 @@ class DatasetCache:
         if not is_url(source):
             return None
         protocol = source.split("://", 1)[0].split("::")[-1].lower()
-        options = self._storage_options.get(protocol)
-        return dict(options) if options else None
+        options = dict(self._storage_options.get(protocol) or {})
+        if protocol in ("http", "https"):
+            # The allow-list judged this URL; a redirect must not take the read elsewhere.
+            options.setdefault("allow_redirects", False)
+        return options or None

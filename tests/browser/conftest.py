@@ -155,13 +155,14 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object, lab: Lab) -> Iterator[object]:
+def page(browser: object, lab: Lab, request: pytest.FixtureRequest) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
     messages: list[str] = []
     page.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
     page.on("pageerror", lambda e: messages.append(f"pageerror: {e}"))
     page.console_messages = messages  # for failure reports
+    request.node.console_messages = messages
     # The token in the first URL becomes a cookie; later navigations need no token.
     page.goto(f"{lab.url}lab?token={lab.token}")
     page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
@@ -170,3 +171,12 @@ def page(browser: object, lab: Lab) -> Iterator[object]:
     # Each test's notebook starts a kernel; two cores do not carry a dozen idle ones.
     for session in json.loads(lab.api("api/sessions")):
         lab.api(f"api/sessions/{session['id']}", method="DELETE")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    messages = getattr(item, "console_messages", None)
+    if report.failed and messages:
+        report.sections.append(("browser console", "\n".join(messages[-60:])))
+    return report

@@ -53,7 +53,8 @@ def open_notebook(page: Any, lab_url: str, name: str) -> None:
 
 
 def run_all(page: Any) -> None:
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # Not awaited: the command's promise settles only when the last cell finishes.
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
 
 
 def run_code(page: Any, code: str, timeout: float = 30.0) -> str:
@@ -109,4 +110,18 @@ def canvas_pixels(page: Any, points: list[tuple[float, float]], nth: int = 0) ->
             }""",
             [points, nth],
         )
+    )
+
+
+def wait_index(page: Any, axis: str, index: int, timeout: float = 30_000) -> None:
+    """Waits until the viewer shows plane ``index`` of ``axis`` completely."""
+    page.wait_for_function(
+        """([axis, index]) => {
+          const v = document.querySelector('.zarrview');
+          const slider = v && v.querySelector(`.zarrview-slider[data-axis='${axis}']`);
+          const label = slider && slider.querySelector('.zarrview-slider-value');
+          return label && label.textContent.startsWith(`${index} /`) && v.dataset.state === 'idle';
+        }""",
+        arg=[axis, index],
+        timeout=timeout,
     )

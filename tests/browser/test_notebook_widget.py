@@ -9,7 +9,15 @@ from typing import Any
 import numpy as np
 import pytest
 import zarr
-from notebook import canvas_pixels, open_notebook, run_all, run_code, wait_idle, write_notebook
+from notebook import (
+    canvas_pixels,
+    open_notebook,
+    run_all,
+    run_code,
+    wait_idle,
+    wait_index,
+    write_notebook,
+)
 
 from jupyter_zarrview.sample_data import SampleSpec, write_sample_image
 
@@ -98,7 +106,7 @@ def test_path_viewer_shows_the_plane_then_the_next_one_and_python_sees_it(page, 
 
     # A real move of the z slider draws plane 5, and Python hears of it.
     page.locator(".zarrview-slider[data-axis='z'] input[type='range']").fill("5")
-    wait_idle(page)
+    wait_index(page, "z", 5)
     plane = sample[1, 5]
     expected = {(r, c): expected_single(plane[r, c], 100, 2500, "viridis") for r, c in data}
     assert_pixels(page, expected, screen, data)
@@ -124,7 +132,7 @@ def test_setting_state_from_python_moves_the_view(page, lab, sample):
     page.wait_for_function(
         "() => document.querySelector('.zarrview-colormap')?.value === 'magma'", timeout=20_000
     )
-    wait_idle(page)
+    wait_index(page, "z", 6)
     screen, data = sample_points(page, 2.0, (200.0, 300.0), sample.shape[2:])
     plane = sample[0, 6]
     expected = {(r, c): expected_single(plane[r, c], 200, 1500, "magma") for r, c in data}
@@ -181,30 +189,26 @@ def test_path_viewer_changes_planes_while_the_kernel_is_busy(page, lab, sample):
             "v = ZarrView('sample.ome.zarr', composite=False, colormap='gray',"
             " contrast=(0, 3000), indices={'c': 0, 'z': 0}, zoom=2.0, center=[300.0, 400.0])\n"
             "v",
-            "import time\ntime.sleep(30)",
+            "import time\ntime.sleep(90)",
         ],
     )
     open_notebook(page, lab.url, name)
     run_all(page)
-    wait_idle(page, timeout=60_000)
-    page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
-        " === 'busy'",
-        timeout=20_000,
-    )
-    page.locator(".zarrview-slider[data-axis='z'] input[type='range']").fill("7")
-    wait_idle(page, timeout=10_000)
-    busy = page.evaluate(
-        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
-    )
-    assert busy == "busy"  # the plane came while the cell was still sleeping
-    screen, data = sample_points(page, 2.0, (300.0, 400.0), sample.shape[2:])
-    plane = sample[0, 7]
-    expected = {(r, c): expected_single(plane[r, c], 0, 3000, "gray") for r, c in data}
-    assert_pixels(page, expected, screen, data)
-    page.evaluate(
-        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.interrupt()"
-    )
+    sleeping = page.locator(".jp-Cell").nth(1).locator(".jp-InputArea-prompt")
+    try:
+        wait_idle(page, timeout=60_000)
+        assert sleeping.inner_text().strip() == "[*]:"
+        page.locator(".zarrview-slider[data-axis='z'] input[type='range']").fill("7")
+        wait_index(page, "z", 7, timeout=10_000)
+        assert sleeping.inner_text().strip() == "[*]:"  # the cell was still sleeping
+        screen, data = sample_points(page, 2.0, (300.0, 400.0), sample.shape[2:])
+        plane = sample[0, 7]
+        expected = {(r, c): expected_single(plane[r, c], 0, 3000, "gray") for r, c in data}
+        assert_pixels(page, expected, screen, data)
+    finally:
+        page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.interrupt()"
+        )
 
 
 def test_wrong_path_shows_its_error_in_the_widget(page, lab):

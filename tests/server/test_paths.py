@@ -1,11 +1,12 @@
-"""Allow-list matching and path splitting, on their own."""
+"""Allow-list matching, path splitting and remote read options, on their own."""
 
 from __future__ import annotations
 
 import pytest
 
-from jupyter_zarrview.engine import PathNotAllowed
-from jupyter_zarrview.server.paths import is_url, split_path, url_allowed
+from jupyter_zarrview.engine import Engine, PathNotAllowed
+from jupyter_zarrview.server.datasets import DatasetCache
+from jupyter_zarrview.server.paths import Roots, is_url, split_path, url_allowed
 
 ALLOW = ["s3://bucket/data", "https://*.example.org/ngff/**", "gs://b/?/x.zarr"]
 
@@ -68,3 +69,18 @@ def test_split_path_refuses_dotdot(text):
     with pytest.raises(PathNotAllowed) as caught:
         split_path(text, "path")
     assert caught.value.parameter == "path"
+
+
+def test_http_reads_do_not_follow_redirects_off_the_allow_list(tmp_path):
+    cache = DatasetCache(
+        Engine(cache_bytes=0, max_workers=1),
+        Roots.create(tmp_path),
+        storage_options={"https": {"headers": {"X": "1"}}, "s3": {"anon": True}},
+    )
+    assert cache._options_for("https://h/x.zarr") == {
+        "headers": {"X": "1"},
+        "allow_redirects": False,
+    }
+    assert cache._options_for("http://h/x.zarr") == {"allow_redirects": False}
+    assert cache._options_for("s3://b/x.zarr") == {"anon": True}
+    assert cache._options_for(str(tmp_path)) is None

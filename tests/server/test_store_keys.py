@@ -12,6 +12,7 @@ from server_helpers import TOKEN, error_of
 from tornado.httpclient import HTTPClientError
 
 from jupyter_zarrview.server import handlers
+from jupyter_zarrview.server.byte_ranges import parse_range
 
 
 @pytest.fixture
@@ -49,6 +50,35 @@ async def _read_over_http(url: str) -> np.ndarray:
 async def test_zarr_python_reads_the_store_over_http(name, store_url, layout):
     data = await _read_over_http(store_url + name)
     np.testing.assert_array_equal(data, layout.arrays[name][0])
+
+
+async def test_zarr_python_reads_inner_chunks_of_a_shard_with_range_requests(
+    store_url, layout, monkeypatch
+):
+    headers: list[str | None] = []
+
+    def spy(header, size):
+        headers.append(header)
+        return parse_range(header, size)
+
+    monkeypatch.setattr(handlers, "parse_range", spy)
+
+    def read() -> np.ndarray:
+        arr = zarr.open_array(
+            store_url + "sharded.zarr",
+            mode="r",
+            storage_options={"headers": {"Authorization": f"token {TOKEN}"}},
+        )
+        return np.asarray(arr[40:48, 72:80])  # one inner chunk of shard (1, 2)
+
+    data = await asyncio.to_thread(read)
+    assert np.array_equal(data, layout.arrays["sharded.zarr"][0][40:48, 72:80])
+    # zarr.json whole, then the shard's index from its end, then the one inner chunk.
+    assert headers[0] is None
+    assert headers[1] == "bytes=-260"
+    assert len(headers) == 3
+    assert headers[2] is not None
+    assert headers[2].startswith("bytes=")
 
 
 async def test_zarr_python_reads_an_ome_level_over_http(store_url, layout):
