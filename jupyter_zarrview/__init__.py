@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import Dataset
 from .engine import open_dataset as open
+from .links import StoreLink, link, zarr_url
 from .server import _jupyter_server_extension_points  # noqa: F401 - found by jupyter_server
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0"
 
-__all__ = ["Dataset", "ZarrView", "__version__", "open"]
+__all__ = ["Dataset", "StoreLink", "ZarrView", "__version__", "link", "open", "zarr_url"]
 
 
 def __getattr__(name: str) -> Any:

@@ -149,6 +149,23 @@ class ZarrView(anywidget.AnyWidget):
             self.info = self._dataset.info()
         return changed
 
+    def link(self, *, server: dict[str, Any] | None = None) -> str:
+        """A URL that opens this view (data, plane, zoom, contrast) in a JupyterLab tab."""
+        from ..links import link
+
+        if not self._http or "://" in str(self._http["path"]):
+            raise ValueError(
+                "only data on the Jupyter server's disks has a link; this view's data lives "
+                "in the kernel (write it to a Zarr store to share it)"
+            )
+        state = {
+            name: getattr(self, name)
+            for name in ("indices", "displayed_axes", "zoom", "center", "colormap", "contrast")
+            if getattr(self, name) not in (None, [], {})
+        }
+        state.update(gamma=self.gamma, composite=self.composite)
+        return link(self._http["path"], array=self._http["array"], server=server, **state)
+
     @traitlets.validate("colormap")
     def _check_colormap(self, proposal: dict[str, Any]) -> str:
         name = proposal["value"]

@@ -111,6 +111,7 @@ def test_path_viewer_shows_the_plane_then_the_next_one_and_python_sees_it(page, 
     expected = {(r, c): expected_single(plane[r, c], 100, 2500, "viridis") for r, c in data}
     assert_pixels(page, expected, screen, data)
     assert "{'c': 1, 'z': 5}" in run_code(page, "print(v.indices)")
+    viewer.screenshot(path=str(ROOT / "docs/images/widget.png"))  # the README's picture
 
 
 def test_setting_state_from_python_moves_the_view(page, lab, sample):

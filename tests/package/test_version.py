@@ -15,7 +15,15 @@ def test_python_version_is_package_json_version():
 
 
 def test_public_surface_is_small_and_explicit():
-    assert sorted(jupyter_zarrview.__all__) == ["Dataset", "ZarrView", "__version__", "open"]
+    assert sorted(jupyter_zarrview.__all__) == [
+        "Dataset",
+        "StoreLink",
+        "ZarrView",
+        "__version__",
+        "link",
+        "open",
+        "zarr_url",
+    ]
     for name in jupyter_zarrview.__all__:
         assert getattr(jupyter_zarrview, name) is not None
 

@@ -1,0 +1,106 @@
+"""URLs for a view (JupyterLab opens it in a tab) and for a store (any Zarr client reads it)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import quote, urlencode
+
+if TYPE_CHECKING:
+    import os
+
+__all__ = ["StoreLink", "link", "zarr_url"]
+
+# View state a link may carry; the rest of a widget's state (data, transports) is not a view.
+_LINK_STATE = (
+    "indices",
+    "displayed_axes",
+    "level",
+    "zoom",
+    "center",
+    "colormap",
+    "contrast",
+    "gamma",
+    "composite",
+    "channels",
+)
+
+
+class StoreLink(NamedTuple):
+    """A store's plain-Zarr URL and the options that carry the user's Jupyter credentials.
+
+    ``zarr.open(link.url, mode="r", storage_options=link.storage_options)`` reads it.
+    """
+
+    url: str
+    storage_options: dict[str, Any]
+
+
+def _running_servers() -> list[dict[str, Any]]:
+    from jupyter_server.serverapp import list_running_servers
+
+    return list(list_running_servers())
+
+
+def _server_for(path: Path, server: dict[str, Any] | None) -> tuple[dict[str, Any], str]:
+    """The Jupyter server whose root holds ``path``, and the path relative to that root."""
+    candidates = [server] if server is not None else _running_servers()
+    for info in candidates:
+        root = Path(info.get("root_dir") or info.get("notebook_dir") or "").resolve()
+        try:
+            relative = path.relative_to(root)
+        except ValueError:
+            continue
+        return info, relative.as_posix()
+    roots = [str(c.get("root_dir")) for c in candidates]
+    raise ValueError(
+        f"{path} is not under the root dir of a running Jupyter server (roots: {roots}); "
+        "pass server={'url': ..., 'root_dir': ..., 'token': ...} to say which server to link to"
+    )
+
+
+def _resolve(path: str | os.PathLike[str]) -> Path:
+    return Path(path).expanduser().resolve()
+
+
+def link(
+    path: str | os.PathLike[str],
+    *,
+    array: str | None = None,
+    server: dict[str, Any] | None = None,
+    **view_state: Any,
+) -> str:
+    """A URL that opens JupyterLab with ``path`` in a ZarrView tab, at the given view.
+
+    ``view_state`` takes the viewer's state: ``indices``, ``zoom``, ``center``, ``colormap``,
+    ``contrast``, ``gamma``, ``composite``, ``channels``, ``displayed_axes``, ``level``. The
+    URL carries no credentials: whoever opens it logs in to Jupyter as usual.
+    """
+    unknown = sorted(set(view_state) - set(_LINK_STATE))
+    if unknown:
+        raise TypeError(
+            f"link() got unknown view state {unknown}; it takes: {', '.join(_LINK_STATE)}"
+        )
+    info, relative = _server_for(_resolve(path), server)
+    params = {"zarrview": relative}
+    if array:
+        params["zarrview-array"] = array
+    state = {k: list(v) if isinstance(v, tuple) else v for k, v in view_state.items()}
+    if state:
+        params["zarrview-state"] = json.dumps(state, separators=(",", ":"))
+    return f"{info['url'].rstrip('/')}/lab?{urlencode(params, quote_via=quote)}"
+
+
+def zarr_url(path: str | os.PathLike[str], *, server: dict[str, Any] | None = None) -> StoreLink:
+    """The plain-Zarr URL of a store, served key by key by the Jupyter server's extension.
+
+    The URL needs the user's Jupyter credentials, as any request to the server does: the
+    returned ``storage_options`` send them as an ``Authorization: token ...`` header, the way
+    fsspec's HTTP filesystem (and so zarr-python) passes headers.
+    """
+    info, relative = _server_for(_resolve(path), server)
+    url = f"{info['url'].rstrip('/')}/zarrview/store/{quote(relative)}"
+    token = info.get("token") or ""
+    headers = {"Authorization": f"token {token}"} if token else {}
+    return StoreLink(url=url, storage_options={"headers": headers} if headers else {})
