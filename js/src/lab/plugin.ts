@@ -74,7 +74,12 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
         app.shell.activateById(existing.id);
         return existing;
       }
-      const panel = new ZarrPanel({ path: args.path, array, state: args.state ?? {} });
+      const panel = new ZarrPanel({
+        path: args.path,
+        array,
+        state: args.state ?? {},
+        onPickArray: child => open({ path: args.path, array: array ? `${array}/${child}` : child })
+      });
       void tracker.add(panel);
       panel.model.onAnyChange(() => void tracker.save(panel));
       app.shell.add(panel, 'main');

@@ -13,6 +13,8 @@ export interface IZarrPanelOptions {
   array?: string | null;
   /** View state to open with (plane, zoom, contrast, ...). */
   state?: Partial<ViewState>;
+  /** Opens one of a group's images or arrays, when the path is a group that is not an image. */
+  onPickArray?: (array: string) => void;
 }
 
 /**
@@ -24,12 +26,14 @@ export class ZarrPanel extends Widget {
   readonly array: string | null;
   readonly model: MemoryModel;
   private _dispose: (() => void) | null = null;
+  private readonly _onPickArray: ((array: string) => void) | undefined;
 
   constructor(options: IZarrPanelOptions) {
     super();
     this.path = options.path;
     this.array = options.array ?? null;
     this.model = new MemoryModel({ ...options.state, info: null });
+    this._onPickArray = options.onPickArray;
     this.addClass('jp-ZarrPanel');
     this.id = `zarrview-${Private.nextId++}`;
     const name = this.path.split('/').filter(Boolean).pop() ?? this.path;
@@ -54,7 +58,7 @@ export class ZarrPanel extends Widget {
       path: this.path,
       array: this.array
     });
-    this._dispose = mountViewer(this.node, this.model, transport);
+    this._dispose = mountViewer(this.node, this.model, transport, this._onPickArray ? { onPickArray: this._onPickArray } : {});
   }
 
   dispose(): void {
