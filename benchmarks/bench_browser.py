@@ -1,0 +1,181 @@
+"""Slider-to-repaint time and bytes per plane in a real browser (loopback only, bounded).
+
+Starts JupyterLab on 127.0.0.1 with a 3-D uint16 store (64^3 chunks, zarr v2 blosc), opens it
+in a ZarrView tab at 1:1 over a 1024 x 1024 view, then steps the z slider N times with the
+keyboard. Prints p50/p95 of the time from the key press to the repainted plane (the viewer's
+data-state back to idle on the new index), and the bytes received per plane change next to the
+compressed size of the chunks that plane touches.
+
+    python benchmarks/bench_browser.py [--planes 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import zarr
+from playwright.sync_api import sync_playwright
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def make_store(root: Path) -> Path:
+    path = root / "bench.zarr"
+    shape = (128, 1024, 1024)
+    arr = zarr.create_array(
+        str(path), shape=shape, chunks=(64, 64, 64), dtype="uint16", zarr_format=2
+    )
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:1024, 0:1024]
+    for z0 in range(0, shape[0], 64):
+        block = np.empty((64, 1024, 1024), dtype=np.uint16)
+        for k in range(64):
+            z = z0 + k
+            block[k] = (
+                1000
+                + 800 * np.sin((xx + 3 * z) / 40) * np.cos(yy / 55)
+                + rng.normal(0, 30, (1024, 1024))
+            ).astype(np.uint16)
+        arr[z0 : z0 + 64] = block
+    return path
+
+
+def chunk_bytes_for_plane(store: Path, z: int) -> int:
+    slab = z // 64
+    return sum(f.stat().st_size for f in store.glob(f"{slab}.*.*"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--planes", type=int, default=40)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="zarrview-bench-"))
+    home = Path(tempfile.mkdtemp(prefix="zarrview-home-"))
+    store = make_store(root)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = "bench"
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(home / "cfg"),
+        "JUPYTER_RUNTIME_DIR": str(home / "rt"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "ws"),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--ServerApp.root_dir={root}",
+            f"--IdentityProvider.token={token}",
+            "--allow-root",
+            "--LabApp.extension_manager=readonly",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"{base}api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.25)
+        state = {
+            "zoom": 1.0,
+            "center": [512.0, 512.0],
+            "indices": {"dim_0": 0},
+            "contrast": [0, 3000],
+        }
+        url = f"{base}lab?token={token}&zarrview=bench.zarr&zarrview-state=" + urllib.request.quote(
+            json.dumps(state)
+        )
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS
+            )
+            page = browser.new_page(viewport={"width": 1500, "height": 1400})
+            received: list[int] = []
+            page.on(
+                "response",
+                lambda r: (
+                    received.append(int(r.headers.get("content-length", "0")))
+                    if "/api/v1/tile" in r.url
+                    else None
+                ),
+            )
+            page.goto(url)
+            viewer = ".jp-ZarrPanel .zarrview"
+            page.wait_for_selector(f"{viewer}[data-state='idle']", timeout=120_000)
+            page.focus(viewer)
+            times, bytes_per_plane, chunk_sizes = [], [], []
+            for i in range(1, args.planes + 1):
+                page.wait_for_timeout(150)  # let read-ahead of the previous plane land
+                before = sum(received)
+                elapsed = page.evaluate(
+                    """async ([selector, index]) => {
+                      const v = document.querySelector(selector);
+                      const t0 = performance.now();
+                      v.dispatchEvent(new KeyboardEvent('keydown', {key: '.', bubbles: true}));
+                      const done = () => {
+                        const label = v.querySelector('.zarrview-slider-value');
+                        return v.dataset.state === 'idle' && label &&
+                          label.textContent.startsWith(index + ' /');
+                      };
+                      while (!done()) { await new Promise(r => requestAnimationFrame(r)); }
+                      return performance.now() - t0;
+                    }""",
+                    [viewer, i],
+                )
+                times.append(elapsed)
+                bytes_per_plane.append(sum(received) - before)
+                chunk_sizes.append(chunk_bytes_for_plane(store, i))
+            page.wait_for_timeout(500)
+            browser.close()
+        times.sort()
+        p50 = statistics.median(times)
+        p95 = times[int(0.95 * (len(times) - 1))]
+        total_bytes = sum(received)
+        per_plane = total_bytes / (args.planes + 1)
+        chunks = statistics.mean(chunk_sizes)
+        print(f"planes stepped: {args.planes}, view 1024 x 1024 at level 0, 64^3 uint16 chunks")
+        print(f"slider -> repaint: p50 {p50:.1f} ms, p95 {p95:.1f} ms   (bars: 50 / 150 ms)")
+        print(
+            f"bytes received per plane (incl. read-ahead): {per_plane / 1e3:.0f} kB; "
+            f"compressed chunks a plane touches: {chunks / 1e3:.0f} kB; "
+            f"ratio {per_plane / chunks:.3f} (bar: <= 0.2)"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
