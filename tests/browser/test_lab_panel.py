@@ -132,7 +132,7 @@ def test_palette_command_opens_a_path(page, lab, levels):
     check_fitted_composite(page, levels)
 
 
-def test_a_link_opens_the_same_view(page, lab, sample):  # noqa: F811
+def check_link_view(page: Any, lab: Any, data: np.ndarray, renderer: str) -> None:
     server = {"url": lab.url, "root_dir": str(lab.root), "token": lab.token}
     url = jupyter_zarrview.link(
         lab.root / "sample.ome.zarr",
@@ -149,6 +149,7 @@ def test_a_link_opens_the_same_view(page, lab, sample):  # noqa: F811
     page.goto(url)
     panel_idle(page, timeout=60_000)
     assert "zarrview=" not in page.url  # a reload must not open it twice
+    assert page.locator(PANEL).get_attribute("data-renderer") == renderer
     size = page.evaluate(
         "s => { const c = document.querySelector(s + ' .zarrview-canvas');"
         " return [c.clientWidth, c.clientHeight]; }",
@@ -168,8 +169,26 @@ def test_a_link_opens_the_same_view(page, lab, sample):  # noqa: F811
     )
     got = canvas_pixels(page, points, index)
     for (i, j), rgba in zip(cells, got, strict=True):
-        want = expected_single(sample[1, 2, i, j], 150, 2200, "inferno")
+        want = expected_single(data[1, 2, i, j], 150, 2200, "inferno")
         assert np.abs(np.array(rgba[:3]) - want).max() <= 2, ((i, j), rgba, want)
+
+
+def test_a_link_opens_the_same_view(page, lab, sample):  # noqa: F811
+    check_link_view(page, lab, sample, "webgl2")
+
+
+def test_without_webgl_the_canvas_2d_path_draws_the_same_pixels(browser, lab, sample):  # noqa: F811
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+
+    no_webgl = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--disable-webgl"], headless=True
+    )
+    try:
+        page = no_webgl.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{lab.url}lab?token={lab.token}")
+        check_link_view(page, lab, sample, "canvas2d")
+    finally:
+        no_webgl.close()
 
 
 def test_zarr_url_reads_through_the_running_server(lab, sample):  # noqa: F811
