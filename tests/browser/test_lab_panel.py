@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 import zarr
-from notebook import canvas_pixels
+from browser_setup import CHROMIUM, CHROMIUM_ARGS
+from lab_driver import canvas_pixels
 from test_notebook_widget import ROOT, SPEC, expected_single, sample  # noqa: F401 - a fixture
 
 import jupyter_zarrview
@@ -178,8 +179,6 @@ def test_a_link_opens_the_same_view(page, lab, sample):  # noqa: F811
 
 
 def test_without_webgl_the_canvas_2d_path_draws_the_same_pixels(browser, lab, sample):  # noqa: F811
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-
     no_webgl = browser.browser_type.launch(
         executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--disable-webgl"], headless=True
     )

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 import zarr
-from notebook import (
+from lab_driver import (
     canvas_pixels,
     open_notebook,
     run_all,

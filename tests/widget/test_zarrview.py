@@ -160,3 +160,30 @@ def test_zarr_array_on_local_disk_is_served_by_the_server_too(volume):
     path, _ = volume
     view = ZarrView(zarr.open_array(str(path), mode="r"))
     assert view._http == {"path": str(path.resolve()), "array": None}
+
+
+def test_two_linked_viewers_move_together(volume):
+    path, _ = volume
+    first, second = ZarrView(path), ZarrView(path, colormap="magma")
+    traitlets.link((first, "indices"), (second, "indices"))
+    traitlets.link((first, "zoom"), (second, "zoom"))
+    first.indices = {"dim_0": 2}
+    second.zoom = 3.5
+    assert second.indices == {"dim_0": 2}
+    assert first.zoom == 3.5
+    assert (first.colormap, second.colormap) == ("gray", "magma")
+
+
+def test_link_needs_data_on_the_servers_disks():
+    with pytest.raises(ValueError, match="lives in the kernel"):
+        ZarrView(np.zeros((4, 4), dtype=np.uint8)).link()
+
+
+def test_link_carries_the_view(volume):
+    path, _ = volume
+    view = ZarrView(path, indices={"dim_0": 1}, zoom=2.0, colormap="viridis")
+    server = {"url": "http://127.0.0.1:8888/user/alice/", "root_dir": str(path.parent)}
+    url = view.link(server=server)
+    assert url.startswith("http://127.0.0.1:8888/user/alice/lab?zarrview=vol.zarr&zarrview-state=")
+    assert "%22viridis%22" in url
+    assert "%22dim_0%22%3A1" in url
