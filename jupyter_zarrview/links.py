@@ -10,21 +10,9 @@ from urllib.parse import quote, urlencode
 if TYPE_CHECKING:
     import os
 
-__all__ = ["StoreLink", "link", "zarr_url"]
+from .view_state import LINK_STATE
 
-# View state a link may carry; the rest of a widget's state (data, transports) is not a view.
-_LINK_STATE = (
-    "indices",
-    "displayed_axes",
-    "level",
-    "zoom",
-    "center",
-    "colormap",
-    "contrast",
-    "gamma",
-    "composite",
-    "channels",
-)
+__all__ = ["StoreLink", "link", "zarr_url"]
 
 
 class StoreLink(NamedTuple):
@@ -77,10 +65,10 @@ def link(
     ``contrast``, ``gamma``, ``composite``, ``channels``, ``displayed_axes``, ``level``. The
     URL carries no credentials: whoever opens it logs in to Jupyter as usual.
     """
-    unknown = sorted(set(view_state) - set(_LINK_STATE))
+    unknown = sorted(set(view_state) - set(LINK_STATE))
     if unknown:
         raise TypeError(
-            f"link() got unknown view state {unknown}; it takes: {', '.join(_LINK_STATE)}"
+            f"link() got unknown view state {unknown}; it takes: {', '.join(LINK_STATE)}"
         )
     info, relative = _server_for(_resolve(path), server)
     params = {"zarrview": relative}

@@ -12,6 +12,7 @@ import anywidget
 import traitlets
 
 from ..engine import Dataset, ZarrViewError
+from ..view_state import LINK_STATE, VIEW_OPTIONS
 from .kernel_transport import KernelTransport
 from .sources import http_source
 
@@ -19,21 +20,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = ["ZarrView"]
-
-# The view's state that callers may set; the rest (info, transports) is the widget's own.
-OPTIONS = (
-    "indices",
-    "displayed_axes",
-    "level",
-    "zoom",
-    "center",
-    "colormap",
-    "contrast",
-    "gamma",
-    "composite",
-    "channels",
-    "height",
-)
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -98,7 +84,7 @@ class ZarrView(anywidget.AnyWidget):
         # Options go in after the data is known, so they are checked against its axes.
         with self.hold_sync():
             for name, value in options.items():
-                if name not in OPTIONS:
+                if name not in VIEW_OPTIONS:
                     raise TypeError(
                         f"ZarrView got an unexpected option {name!r}; "
                         f"options are: {', '.join(self.option_names())}"
@@ -108,7 +94,7 @@ class ZarrView(anywidget.AnyWidget):
     @classmethod
     def option_names(cls) -> list[str]:
         """The names of the view's settable state."""
-        return sorted(OPTIONS)
+        return sorted(VIEW_OPTIONS)
 
     @property
     def dataset(self) -> Dataset:
@@ -160,10 +146,9 @@ class ZarrView(anywidget.AnyWidget):
             )
         state = {
             name: getattr(self, name)
-            for name in ("indices", "displayed_axes", "zoom", "center", "colormap", "contrast")
+            for name in LINK_STATE
             if getattr(self, name) not in (None, [], {})
         }
-        state.update(gamma=self.gamma, composite=self.composite)
         return link(self._http["path"], array=self._http["array"], server=server, **state)
 
     @traitlets.validate("colormap")
