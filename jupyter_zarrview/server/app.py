@@ -162,10 +162,11 @@ class ZarrViewExtension(ExtensionApp):
         )
 
     def initialize_handlers(self) -> None:
-        from .handlers import ApiHandler, StoreKeyHandler
+        from .handlers import ApiHandler, StoreKeyHandler, ZarrFoldersHandler
 
         self.handlers.extend(
             [
+                (r"/zarrview/api/v1/zarr-folders", ZarrFoldersHandler),
                 (r"/zarrview/api/v1/([^/]*)", ApiHandler),
                 (r"/zarrview/store/(.*)", StoreKeyHandler),
             ]

@@ -28,6 +28,7 @@ from .app import SETTINGS_KEY
 from .byte_ranges import Unsatisfiable, parse_range
 from .compression import choose_encoding, compress_if_smaller
 from .store_keys import locate_key, read_key
+from .zarr_folders import zarr_folders
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -177,6 +178,25 @@ class ApiHandler(_Handler):
                     f"{name} is not valid UTF-8", parameter=name, expected="UTF-8 text"
                 ) from None
         return out
+
+
+class ZarrFoldersHandler(_Handler):
+    """``GET api/v1/zarr-folders?path=DIR``: the sub-folders of DIR that are Zarr stores."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        text = self.get_query_argument("path", "")
+        roots = self.context.roots
+        try:
+            names = await self._run(lambda: zarr_folders(text, roots))
+        except ZarrViewError as exc:
+            self._send_error(error_answer(exc))
+            return
+        if names is None:
+            return
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps({"path": text, "zarr": names}))
 
 
 class StoreKeyHandler(_Handler):

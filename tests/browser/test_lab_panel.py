@@ -102,11 +102,11 @@ def test_context_menu_opens_a_zarr_folder_in_a_tab_that_survives_a_reload(page, 
 
     page.locator(".jp-DirListing-item", has_text="plain-folder").click(button="right")
     page.wait_for_selector(".lm-Menu", timeout=10_000)
-    assert page.locator(".lm-Menu-item", has_text="Open in ZarrView").count() == 0
+    assert page.locator(".lm-Menu-item:visible", has_text="Open in ZarrView").count() == 0
     page.keyboard.press("Escape")
 
     item.click(button="right")
-    page.locator(".lm-Menu-item", has_text="Open in ZarrView").click()
+    page.locator(".lm-Menu-item:visible", has_text="Open in ZarrView").click()
     panel_idle(page)
     tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")
     assert tab.inner_text() == "sample.ome.zarr"
@@ -119,6 +119,20 @@ def test_context_menu_opens_a_zarr_folder_in_a_tab_that_survives_a_reload(page, 
     page.reload()
     panel_idle(page, timeout=60_000)
     check_fitted_composite(page, levels)
+
+
+def test_a_zarr_folder_under_any_name_gets_the_menu_item_too(page, lab, levels):
+    job_output = lab.root / "job-output"
+    if not job_output.exists():
+        arr = zarr.create_array(str(job_output), shape=(64, 80), chunks=(32, 32), dtype="uint8")
+        arr[...] = np.arange(64 * 80).reshape(64, 80) % 251
+    open_lab(page, lab, "?reset")
+    item = page.locator(".jp-DirListing-item", has_text="job-output")
+    item.click(button="right")
+    page.locator(".lm-Menu-item:visible", has_text="Open in ZarrView").click()
+    panel_idle(page)
+    tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")
+    assert tab.inner_text() == "job-output"
 
 
 def test_palette_command_opens_a_path(page, lab, levels):

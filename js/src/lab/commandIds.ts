@@ -2,5 +2,6 @@
 export const CommandIds = {
   open: 'zarrview:open',
   openSelected: 'zarrview:open-selected',
+  openFolder: 'zarrview:open-folder',
   openPath: 'zarrview:open-path'
 } as const;

@@ -10,6 +10,7 @@ import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 
 import { CommandIds } from './commandIds';
 import { parseViewLink, stripViewLink } from './viewLink';
+import { ZarrFolders } from './zarrFolders';
 import { ZarrPanel } from './zarrPanel';
 import type { ViewState } from '../viewer/viewState';
 
@@ -133,6 +134,31 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
           open({ path });
         }
       }
+    });
+
+    // Folders that are Zarr under any name: the server looks inside each listed directory.
+    const folders = new ZarrFolders();
+    const probe = () => void folders.probe(browser.model.path);
+    browser.model.pathChanged.connect(probe);
+    browser.model.refreshed.connect(probe);
+    probe();
+    app.commands.addCommand(CommandIds.openFolder, {
+      label: 'Open in ZarrView',
+      caption: 'Show this Zarr store in a viewer tab (no kernel needed)',
+      isVisible: () => {
+        const items = Array.from(browser.selectedItems());
+        return items.length > 0 && items.every(i => !i.name.endsWith('.zarr') && folders.has(i.path));
+      },
+      execute: () => {
+        for (const item of browser.selectedItems()) {
+          open({ path: item.path });
+        }
+      }
+    });
+    app.contextMenu.addItem({
+      command: CommandIds.openFolder,
+      selector: '.jp-DirListing-item[data-isdir="true"]',
+      rank: 1
     });
 
     for (const selector of [
