@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 from server_data import Layout, build
-from server_helpers import MAX_TILE_ELEMENTS, TOKEN
-from tornado.httpclient import HTTPClientError
+from server_helpers import MAX_TILE_ELEMENTS, TOKEN, any_status
 from traitlets.config import Config
 
+from jupyter_zarrview.engine import Engine
+
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from tornado.httpclient import HTTPResponse
@@ -61,8 +63,8 @@ def api(jp_fetch):
         decompress_response: bool = True,
         **params: str,
     ) -> HTTPResponse:
-        try:
-            return await jp_fetch(
+        return await any_status(
+            jp_fetch(
                 "zarrview",
                 "api",
                 "v1",
@@ -71,10 +73,7 @@ def api(jp_fetch):
                 headers=headers or {},
                 decompress_response=decompress_response,
             )
-        except HTTPClientError as exc:
-            if exc.response is None:
-                raise
-            return exc.response
+        )
 
     return call
 
@@ -84,13 +83,18 @@ def raw(http_server_client, jp_auth_header, jp_base_url):
     """``await raw(url_tail)``: GET a URL under the base URL exactly as written (no escaping)."""
 
     async def fetch(tail: str, headers: dict[str, str] | None = None, **kwargs) -> HTTPResponse:
-        try:
-            return await http_server_client.fetch(
+        return await any_status(
+            http_server_client.fetch(
                 jp_base_url + tail, headers={**jp_auth_header, **(headers or {})}, **kwargs
             )
-        except HTTPClientError as exc:
-            if exc.response is None:
-                raise
-            return exc.response
+        )
 
     return fetch
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Engine]:
+    """An engine of the tests' own, for calling the protocol without the server."""
+    engine = Engine(cache_bytes=2**20, max_workers=2)
+    yield engine
+    engine.close()

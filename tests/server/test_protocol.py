@@ -10,7 +10,6 @@ import pytest
 from jupyter_zarrview.engine import (
     BadParameter,
     ChunkNotReady,
-    Engine,
     NotAnImage,
     NotFound,
     NotZarr,
@@ -20,13 +19,6 @@ from jupyter_zarrview.engine import (
     ZarrViewError,
 )
 from jupyter_zarrview.protocol import Answer, Limits, error_answer, handle
-
-
-@pytest.fixture(scope="module")
-def engine():
-    engine = Engine(cache_bytes=2**20, max_workers=2)
-    yield engine
-    engine.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from examples_data import build, decode_body, from_json, load, reference
 
-from jupyter_zarrview.engine import Engine, parse_selection
+from jupyter_zarrview.engine import parse_selection
 from jupyter_zarrview.protocol import Answer, Limits, handle
 
 SPEC = load()
@@ -24,13 +24,6 @@ def examples_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("examples")
     build(root)
     return root
-
-
-@pytest.fixture(scope="module")
-def engine():
-    engine = Engine(cache_bytes=2**20, max_workers=2)
-    yield engine
-    engine.close()
 
 
 @pytest.fixture

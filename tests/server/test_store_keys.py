@@ -8,8 +8,7 @@ import json
 import numpy as np
 import pytest
 import zarr
-from server_helpers import TOKEN, error_of
-from tornado.httpclient import HTTPClientError
+from server_helpers import TOKEN, any_status, error_of
 
 from jupyter_zarrview.server import handlers
 from jupyter_zarrview.server.byte_ranges import parse_range
@@ -20,12 +19,7 @@ def key(jp_fetch):
     """``await key(path, **fetch_kwargs)``: the response of one store URL, whatever its status."""
 
     async def fetch(path: str, **kwargs):
-        try:
-            return await jp_fetch("zarrview", "store", path, **kwargs)
-        except HTTPClientError as exc:
-            if exc.response is None:
-                raise
-            return exc.response
+        return await any_status(jp_fetch("zarrview", "store", path, **kwargs))
 
     return fetch
 
