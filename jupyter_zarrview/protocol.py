@@ -43,6 +43,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "Answer",
     "Limits",
+    "answer_without_reading",
     "error_answer",
     "etag_matches",
     "handle",
@@ -102,24 +103,47 @@ def handle(
         ds = dataset(params)
         if op == "info":
             return Answer(200, {}, _finite(ds.info()))
-        count = len(ds.levels)
         if op == "tile":
-            return _tile(params, ds, engine, limits, count, etag, if_none_match)
-        return _stats(params, ds, engine, limits, count)
+            return _tile(params, ds, engine.read, limits, etag, if_none_match)
+        return _stats(params, ds, engine, limits)
     except Exception as exc:
         return error_answer(exc)
+
+
+def answer_without_reading(
+    params: Mapping[str, str], ds: Dataset, limits: Limits, *, if_none_match: str | None
+) -> Answer | None:
+    """A tile answer that needs no read (a 304, or a result the engine has cached), else None.
+
+    Transports try this first so that such answers never wait behind reads; None (a tile to
+    read, or a request to refuse) sends them to :func:`handle`, which has the last word.
+    """
+    try:
+        return _tile(params, ds, _cached_read, limits, True, if_none_match)
+    except (ZarrViewError, _NotCached):
+        return None
+
+
+class _NotCached(Exception):
+    pass
+
+
+def _cached_read(ds: Dataset, level: int, selection: tuple[int | slice, ...]) -> np.ndarray:
+    hit = ds.cached(level, selection)
+    if hit is None:
+        raise _NotCached
+    return hit
 
 
 def _tile(
     params: Mapping[str, str],
     ds: Dataset,
-    engine: Engine,
+    read: Callable[[Dataset, int, tuple[int | slice, ...]], np.ndarray],
     limits: Limits,
-    count: int,
     etag: bool,
     if_none_match: str | None,
 ) -> Answer:
-    level = _level(params, count, default=0)
+    level = _level(params, len(ds.levels), default=0)
     shape = tuple(ds.levels[level].shape)
     selection = _selection(params, shape)
     elements = _element_count(selection, shape)
@@ -136,7 +160,7 @@ def _tile(
         headers["ETag"] = tag
         if if_none_match is not None and etag_matches(if_none_match, tag):
             return Answer(304, headers)
-    array = engine.read(ds, level, selection)
+    array = read(ds, level, selection)
     headers.update(
         {
             "X-Zarrview-Shape": ",".join(str(n) for n in array.shape),
@@ -147,9 +171,8 @@ def _tile(
     return Answer(200, headers, None, array.tobytes())
 
 
-def _stats(
-    params: Mapping[str, str], ds: Dataset, engine: Engine, limits: Limits, count: int
-) -> Answer:
+def _stats(params: Mapping[str, str], ds: Dataset, engine: Engine, limits: Limits) -> Answer:
+    count = len(ds.levels)
     level = _level(params, count, default=count - 1)
     shape = tuple(ds.levels[level].shape)
     selection = _selection(params, shape)

@@ -169,8 +169,7 @@ class Dataset:
         """Exactly ``level_array[selection]``, little-endian and C-contiguous."""
         level = self._level(level)
         sel = self.selection(level, selection)
-        snapshot, version = self._snapshot, self.version
-        key = (self.key, version, level, selection_text(sel))
+        snapshot, key = self._snapshot, self._cache_key(level, sel)
         if self._cache is not None:
             hit = self._cache.get(key)
             if hit is not None:
@@ -179,6 +178,16 @@ class Dataset:
         if self._cache is not None:
             self._cache.put(key, out)
         return out
+
+    def cached(self, level: int, selection: str | Sequence[int | slice]) -> np.ndarray | None:
+        """What :meth:`read` would answer from the cache, or None: never touches the store."""
+        if self._cache is None:
+            return None
+        level = self._level(level)
+        return self._cache.get(self._cache_key(level, self.selection(level, selection)))
+
+    def _cache_key(self, level: int, sel: Selection) -> Hashable:
+        return (self.key, self.version, level, selection_text(sel))
 
     def stats(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,13 +28,18 @@ SETTINGS_KEY = "zarrview_context"
 
 @dataclass(frozen=True)
 class ServerContext:
-    """What every handler shares: the engine, the rules and the bounds on concurrent reads."""
+    """What every handler shares: the engine, the rules and the bounds on concurrent reads.
+
+    ``executor`` runs reads, at most ``slots`` at once; ``quick_executor`` answers what needs
+    no read (304s, cached tiles), so those never wait behind reads.
+    """
 
     engine: Engine
     datasets: DatasetCache
     limits: Limits
     slots: asyncio.Semaphore
     executor: Executor
+    quick_executor: Executor
 
     @property
     def roots(self) -> Roots:
@@ -152,6 +158,7 @@ class ZarrViewExtension(ExtensionApp):
             limits=Limits(max_tile_elements=self.max_tile_elements),
             slots=asyncio.Semaphore(self.max_concurrent_reads),
             executor=engine.executor,
+            quick_executor=ThreadPoolExecutor(2, thread_name_prefix="zarrview-quick"),
         )
         self._start_trimming(engine.executor)
         self.log.info(
@@ -191,3 +198,4 @@ class ZarrViewExtension(ExtensionApp):
         context = self.settings.get(SETTINGS_KEY)
         if context is not None:
             context.executor.shutdown(wait=False, cancel_futures=True)
+            context.quick_executor.shutdown(wait=False, cancel_futures=True)

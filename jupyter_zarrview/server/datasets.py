@@ -70,16 +70,9 @@ class DatasetCache:
 
     def get(self, params: Mapping[str, str], *, refresh: bool = False) -> Dataset:
         """The dataset ``params`` name; with ``refresh``, its metadata re-read if it is old."""
-        text = params.get("path")
-        if not text:
-            raise BadParameter("path is required", parameter="path", expected=_PATH_EXPECTED)
-        source = resolve_source(text, self._roots)
-        array = self._array(params.get("array"))
-        key = (source, array)
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
+        key = self._key(params)
+        source, array = key
+        entry = self._entry(key)
         if entry is None:
             dataset = self._engine.open(
                 source, array=array, storage_options=self._options_for(source)
@@ -97,6 +90,27 @@ class DatasetCache:
                     entry.dataset.refresh()
                     entry.checked = time.monotonic()
         return entry.dataset
+
+    def peek(self, params: Mapping[str, str]) -> Dataset | None:
+        """The dataset ``params`` name if it is open already, checked as :meth:`get` checks it.
+
+        Never opens or refreshes anything, so it costs no metadata read.
+        """
+        entry = self._entry(self._key(params))
+        return None if entry is None else entry.dataset
+
+    def _key(self, params: Mapping[str, str]) -> tuple[str, str | None]:
+        text = params.get("path")
+        if not text:
+            raise BadParameter("path is required", parameter="path", expected=_PATH_EXPECTED)
+        return resolve_source(text, self._roots), self._array(params.get("array"))
+
+    def _entry(self, key: tuple[str, str | None]) -> _Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
 
     def _stale(self, entry: _Entry) -> bool:
         return time.monotonic() - entry.checked >= self._refresh_interval

@@ -23,7 +23,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from ..engine import BadParameter, NotFound, ZarrViewError
-from ..protocol import Answer, error_answer, etag_matches, handle
+from ..protocol import Answer, answer_without_reading, error_answer, etag_matches, handle
 from .app import SETTINGS_KEY
 from .byte_ranges import Unsatisfiable, parse_range
 from .compression import choose_encoding, compress_if_smaller
@@ -121,24 +121,42 @@ class ApiHandler(_Handler):
         if_none_match = self.request.headers.get("If-None-Match")
         encoding = choose_encoding(self.request.headers.get("Accept-Encoding"))
 
-        def work() -> tuple[Answer, bytes | None]:
-            answer = handle(
-                op,
-                params,
-                context.datasets.opener(op),
-                context.engine,
-                context.limits,
-                etag=True,
-                if_none_match=if_none_match,
-            )
-            packed = (
-                compress_if_smaller(answer.body, encoding) if encoding and answer.body else None
-            )
-            return _relative_to_root(answer, context.roots.root_dir), packed
+        def for_the_wire(answer: Answer) -> tuple[Answer, bytes | None]:
+            body = compress_if_smaller(answer.body, encoding) if encoding and answer.body else None
+            return _relative_to_root(answer, context.roots.root_dir), body
 
-        result = await self._run(work)
+        def without_reading() -> tuple[Answer, bytes | None] | None:
+            try:
+                ds = context.datasets.peek(params)
+            except (ZarrViewError, OSError):
+                return None
+            if ds is None:
+                return None
+            answer = answer_without_reading(params, ds, context.limits, if_none_match=if_none_match)
+            return None if answer is None else for_the_wire(answer)
+
+        def work() -> tuple[Answer, bytes | None]:
+            return for_the_wire(
+                handle(
+                    op,
+                    params,
+                    context.datasets.opener(op),
+                    context.engine,
+                    context.limits,
+                    etag=True,
+                    if_none_match=if_none_match,
+                )
+            )
+
+        result = None
+        if op == "tile":
+            # A 304 or a cached tile needs no read slot: it must not queue behind cold reads.
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(context.quick_executor, without_reading)
         if result is None:
-            return
+            result = await self._run(work)
+            if result is None:
+                return
         answer, packed = result
         if answer.status >= 400:
             self._send_error(answer)

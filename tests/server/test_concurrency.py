@@ -102,3 +102,31 @@ async def test_a_request_whose_client_left_before_its_turn_is_not_read(
     control = await api("tile", path="ome04.zarr", level="1", sel="0,0,0,:,:")
     assert control.code == 200
     assert reads == [1]
+
+
+async def test_cached_tiles_and_304s_do_not_wait_behind_reads(slots, reads, api, layout):
+    first = await api("tile", path="plain2d.zarr", sel="0:4,0:4")
+    assert reads == [0]
+    for _ in range(SLOTS):
+        await slots.acquire()
+    try:
+        # Every slot is taken, yet the same tile comes from the cache at once...
+        again = await asyncio.wait_for(api("tile", path="plain2d.zarr", sel="0:4,0:4"), 10)
+        assert (tile_array(again) == layout.arrays["plain2d.zarr"][0][:4, :4]).all()
+        assert again.headers["ETag"] == first.headers["ETag"]
+        # ...and so does a revalidation, written another way (same canonical selection).
+        headers = {"If-None-Match": first.headers["ETag"]}
+        unchanged = await asyncio.wait_for(
+            api("tile", headers=headers, path="plain2d.zarr", sel=":4:1,0:4"), 10
+        )
+        assert unchanged.code == 304
+        assert slots.waiting == 0
+        # A tile never read waits for a slot.
+        other = asyncio.ensure_future(api("tile", path="plain2d.zarr", sel="4:8,0:4"))
+        await _until(lambda: slots.waiting == 1)
+        assert not other.done()
+    finally:
+        for _ in range(SLOTS):
+            slots.release()
+    assert (tile_array(await other) == layout.arrays["plain2d.zarr"][0][4:8, :4]).all()
+    assert reads == [0, 0]
