@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote, urlencode
@@ -80,15 +83,55 @@ def link(
     return f"{info['url'].rstrip('/')}/lab?{urlencode(params, quote_via=quote)}"
 
 
-def zarr_url(path: str | os.PathLike[str], *, server: dict[str, Any] | None = None) -> StoreLink:
+def zarr_url(
+    path: str | os.PathLike[str],
+    *,
+    server: dict[str, Any] | None = None,
+    share: bool = False,
+    expires_in: float | None = None,
+) -> StoreLink:
     """The plain-Zarr URL of a store, served key by key by the Jupyter server's extension.
 
-    The URL needs the user's Jupyter credentials, as any request to the server does: the
-    returned ``storage_options`` send them as an ``Authorization: token ...`` header, the way
-    fsspec's HTTP filesystem (and so zarr-python) passes headers.
+    By default the URL needs the user's Jupyter credentials, as any request to the server does:
+    the returned ``storage_options`` send them as an ``Authorization: token ...`` header, the
+    way fsspec's HTTP filesystem (and so zarr-python) passes headers.
+
+    With ``share=True`` it is a share link instead: a URL that reads this store (and nothing
+    else) without credentials until it expires, ``expires_in`` seconds from now (default and
+    maximum: the server's ``share_link_max_age``), for clients that cannot send a token, such
+    as neuroglancer or zarrita.js. Whoever holds the link can read the store: share it as you
+    would the data.
     """
     info, relative = _server_for(_resolve(path), server)
-    url = f"{info['url'].rstrip('/')}/zarrview/store/{quote(relative)}"
+    base = info["url"].rstrip("/")
     token = info.get("token") or ""
     headers = {"Authorization": f"token {token}"} if token else {}
-    return StoreLink(url=url, storage_options={"headers": headers} if headers else {})
+    if not share:
+        if expires_in is not None:
+            raise TypeError("zarr_url(expires_in=...) is for share links: pass share=True too")
+        url = f"{base}/zarrview/store/{quote(relative)}"
+        return StoreLink(url=url, storage_options={"headers": headers} if headers else {})
+    query = {"path": relative}
+    if expires_in is not None:
+        query["expires_in"] = f"{float(expires_in):g}"
+    request = urllib.request.Request(
+        f"{base}/zarrview/api/v1/share?{urlencode(query, quote_via=quote)}",
+        method="POST",
+        headers=headers,
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise ValueError(
+            f"the server refused a share link for {relative!r}: {_reason(exc)}"
+        ) from None
+    origin = urllib.parse.urlsplit(base)
+    return StoreLink(url=f"{origin.scheme}://{origin.netloc}{answer['url']}", storage_options={})
+
+
+def _reason(error: urllib.error.HTTPError) -> str:
+    try:
+        return str(json.loads(error.read())["error"])
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {error.code}"

@@ -17,6 +17,7 @@ from ..protocol import Limits
 from .datasets import DatasetCache
 from .memory import memory_trimmer
 from .paths import Roots
+from .share_links import ShareLinks
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -31,7 +32,8 @@ class ServerContext:
     """What every handler shares: the engine, the rules and the bounds on concurrent reads.
 
     ``executor`` runs reads, at most ``slots`` at once; ``quick_executor`` answers what needs
-    no read (304s, cached tiles), so those never wait behind reads.
+    no read (304s, cached tiles), so those never wait behind reads. ``share_links`` is None
+    when the admin has switched share links off.
     """
 
     engine: Engine
@@ -40,6 +42,7 @@ class ServerContext:
     slots: asyncio.Semaphore
     executor: Executor
     quick_executor: Executor
+    share_links: ShareLinks | None = None
 
     @property
     def roots(self) -> Roots:
@@ -113,6 +116,17 @@ class ZarrViewExtension(ExtensionApp):
         ),
     ).tag(config=True)
 
+    share_link_max_age = Float(
+        7 * 24 * 3600.0,
+        help=(
+            "The longest a share link may live, in seconds; links are asked for with their own "
+            "lifetime up to this (the default: this). A share link lets whoever holds it read "
+            "one store without logging in, for Zarr clients that cannot send credentials "
+            "(neuroglancer, zarrita.js). 0 switches share links off. Changing the server's "
+            "cookie secret revokes every link."
+        ),
+    ).tag(config=True)
+
     @default("max_workers")
     def _default_max_workers(self) -> int:
         return max(2, os.cpu_count() or 2)
@@ -159,6 +173,11 @@ class ZarrViewExtension(ExtensionApp):
             slots=asyncio.Semaphore(self.max_concurrent_reads),
             executor=engine.executor,
             quick_executor=ThreadPoolExecutor(2, thread_name_prefix="zarrview-quick"),
+            share_links=(
+                ShareLinks.from_secret(serverapp.cookie_secret, self.share_link_max_age)
+                if self.share_link_max_age > 0
+                else None
+            ),
         )
         self._start_trimming(engine.executor)
         self.log.info(
@@ -169,13 +188,21 @@ class ZarrViewExtension(ExtensionApp):
         )
 
     def initialize_handlers(self) -> None:
-        from .handlers import ApiHandler, StoreKeyHandler, ZarrFoldersHandler
+        from .handlers import (
+            ApiHandler,
+            SharedKeyHandler,
+            ShareHandler,
+            StoreKeyHandler,
+            ZarrFoldersHandler,
+        )
 
         self.handlers.extend(
             [
                 (r"/zarrview/api/v1/zarr-folders", ZarrFoldersHandler),
+                (r"/zarrview/api/v1/share", ShareHandler),
                 (r"/zarrview/api/v1/([^/]*)", ApiHandler),
                 (r"/zarrview/store/(.*)", StoreKeyHandler),
+                (r"/zarrview/shared/([^/]*)/(.*)", SharedKeyHandler),
             ]
         )
 

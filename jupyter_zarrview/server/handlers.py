@@ -10,24 +10,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import socket
+import time
 import zipfile
 import zlib
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote
 
-from jupyter_server.auth.decorator import authorized
+from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from ..engine import BadParameter, NotFound, ZarrViewError
+from ..engine import BadParameter, NotFound, PathNotAllowed, ZarrViewError
 from ..protocol import Answer, answer_without_reading, error_answer, etag_matches, handle
 from .app import SETTINGS_KEY
 from .byte_ranges import Unsatisfiable, parse_range
 from .compression import choose_encoding, compress_if_smaller
-from .store_keys import locate_key, read_key
+from .store_keys import locate_key, locate_store, read_key
 from .zarr_folders import zarr_folders
 
 if TYPE_CHECKING:
@@ -40,7 +43,13 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-__all__ = ["ApiHandler", "StoreKeyHandler"]
+__all__ = [
+    "ApiHandler",
+    "ShareHandler",
+    "SharedKeyHandler",
+    "StoreKeyHandler",
+    "ZarrFoldersHandler",
+]
 
 _PARAMETERS = frozenset({"path", "array", "level", "sel", "bins"})
 # Tiles may change while a job writes: a browser may keep them, but must ask again each time
@@ -232,10 +241,10 @@ class StoreKeyHandler(_Handler):
     async def head(self, path: str) -> None:
         await self._serve(path, head=True)
 
-    async def _serve(self, path: str, *, head: bool) -> None:
+    async def _serve(self, path: str, *, head: bool, within: str | None = None) -> None:
         roots = self.context.roots
         try:
-            found = await self._run(lambda: locate_key(path, roots))
+            found = await self._run(lambda: locate_key(path, roots, within))
         except ZarrViewError as exc:
             self._send_error(error_answer(exc))
             return
@@ -316,6 +325,107 @@ class StoreKeyHandler(_Handler):
                 return
             self.write(chunk)
             await self.flush()
+
+
+class ShareHandler(_Handler):
+    """``POST api/v1/share?path=P[&expires_in=S]``: a share link of the store at P."""
+
+    # Minting writes nothing: it hands on the caller's own right to read P.
+    @web.authenticated
+    @authorized("read")
+    async def post(self) -> None:
+        links = self.context.share_links
+        if links is None:
+            self._send_error(
+                Answer(
+                    403,
+                    {},
+                    {"error": "share links are switched off on this server", "parameter": None},
+                )
+            )
+            return
+        text = self.get_query_argument("path", "")
+        roots = self.context.roots
+        try:
+            expires_in = _seconds(self.get_query_argument("expires_in", None))
+            store = await self._run(lambda: locate_store(text, roots))
+            if store is None:
+                return
+            capability, shared, expires = links.mint(text, expires_in, time.time())
+        except ZarrViewError as exc:
+            self._send_error(error_answer(exc))
+            return
+        # An absolute path keeps its leading slash after the capability, as store URLs do.
+        url = f"{self.base_url}zarrview/shared/{capability}/{quote(shared)}"
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps({"url": url, "path": text, "expires": expires}))
+
+
+class SharedKeyHandler(StoreKeyHandler):
+    """``GET``/``HEAD shared/<capability>/<path>/<key>``: a store key, for a share link's holder.
+
+    The link is the credential, so Jupyter's login is not asked for and any origin may read
+    (no cookie or token is looked at, so no other site can borrow the user's session here).
+    """
+
+    @allow_unauthenticated
+    async def get(self, capability: str, path: str) -> None:  # type: ignore[override]
+        await self._serve_shared(capability, path, head=False)
+
+    @allow_unauthenticated
+    async def head(self, capability: str, path: str) -> None:  # type: ignore[override]
+        await self._serve_shared(capability, path, head=True)
+
+    @allow_unauthenticated
+    def options(self, *args: Any, **kwargs: Any) -> None:
+        self.set_header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+        self.set_header("Access-Control-Allow-Headers", "Range, If-None-Match")
+        self.set_header("Access-Control-Max-Age", "86400")
+        self.set_status(204)
+        self.finish()
+
+    def check_origin(self, origin_to_satisfy_tornado: str = "") -> bool:
+        return True
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self._allow_any_origin()
+
+    def set_cors_headers(self) -> None:
+        self._allow_any_origin()
+
+    def _allow_any_origin(self) -> None:
+        self.set_header("Access-Control-Allow-Origin", "*")
+        self.set_header(
+            "Access-Control-Expose-Headers", "Content-Range, Content-Length, ETag, Accept-Ranges"
+        )
+
+    async def _serve_shared(self, capability: str, path: str, *, head: bool) -> None:
+        links = self.context.share_links
+        try:
+            if links is None:
+                raise PathNotAllowed("share links are switched off on this server")
+            store, _key = links.scope(capability, path, time.time())
+        except ZarrViewError as exc:
+            self._send_error(error_answer(exc))
+            return
+        await self._serve(path, head=head, within=store)
+
+
+def _seconds(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise BadParameter(
+            f"expires_in must be a number of seconds, got {text[:40]!r}",
+            parameter="expires_in",
+            expected="a number of seconds",
+        )
+    return value
 
 
 def _relative_to_root(answer: Answer, root_dir: Path) -> Answer:

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..engine import NotFound, NotZarr
+from ..engine import NotFound, NotZarr, PathNotAllowed
 from .paths import resolve_local, split_path
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from .paths import Roots
 
-__all__ = ["StoreKey", "locate_key", "read_key"]
+__all__ = ["StoreKey", "locate_key", "locate_store", "read_key"]
 
 _NODE_FILES = ("zarr.json", ".zgroup", ".zarray")
 
@@ -51,8 +51,38 @@ def _is_store_root(path: Path) -> bool:
     return path.suffix.lower() == ".zarr" or any((path / name).is_file() for name in _NODE_FILES)
 
 
-def locate_key(text: str, roots: Roots) -> StoreKey:
-    """The key a store URL's path names, checked against the roots; NotFound when missing."""
+def locate_store(text: str, roots: Roots) -> Path:
+    """The resolved store (a Zarr folder or a zip file) at ``text``, checked against the roots."""
+    absolute, parts = split_path(text, "path")
+    store = resolve_local(absolute, parts, roots, text, "path")
+    if _is_store_root(store):
+        return store
+    if store.exists():
+        raise NotZarr(
+            f"{text!r} is not a Zarr store",
+            parameter="path",
+            expected="a folder holding zarr.json, .zgroup or .zarray, or a .zip store",
+        )
+    raise NotFound(f"no such path: {text!r}", parameter="path")
+
+
+def locate_key(text: str, roots: Roots, within: str | None = None) -> StoreKey:
+    """The key a store URL's path names, checked against the roots; NotFound when missing.
+
+    With ``within`` (a store path), the key must also lie inside that store once resolved:
+    a share link's scope, which a symlink inside the store must not lead out of.
+    """
+    found = _locate_key(text, roots)
+    if within is not None:
+        absolute, parts = split_path(within, "path")
+        scope = resolve_local(absolute, parts, roots, within, "path")
+        target = found.file if found.file is not None else found.store
+        if not target.is_relative_to(scope):
+            raise PathNotAllowed(f"{text!r} lies outside the shared store", parameter="path")
+    return found
+
+
+def _locate_key(text: str, roots: Roots) -> StoreKey:
     absolute, parts = split_path(text, "path")
     if len(parts) < 2:
         raise NotFound(f"no Zarr key at {text!r}: give a store path and a key", parameter="path")

@@ -108,3 +108,29 @@ def test_store_never_answers_5xx(jp_asyncio_loop, raw, path, range_header):
         raw("zarrview/store/" + quote(path, safe="/"), headers=headers)
     )
     _check(response)
+
+
+@FUZZ
+@given(
+    path=paths,
+    expires_in=st.one_of(st.none(), numbers, st.text(max_size=12)),
+)
+def test_share_never_answers_5xx(jp_asyncio_loop, raw, path, expires_in):
+    query = {"path": path} if expires_in is None else {"path": path, "expires_in": expires_in}
+    tail = "zarrview/api/v1/share?" + "&".join(
+        f"{quote(k)}={quote(v, safe='')}" for k, v in query.items()
+    )
+    _check(jp_asyncio_loop.run_until_complete(raw(tail, method="POST", body=b"")))
+
+
+@FUZZ
+@given(
+    capability=st.one_of(
+        st.text(max_size=60),
+        st.tuples(numbers, numbers, st.text(max_size=40)).map(".".join),
+    ),
+    path=st.tuples(st.sampled_from(KNOWN_PATHS), st.text(max_size=20)).map("/".join),
+)
+def test_shared_keys_never_answer_5xx(jp_asyncio_loop, raw, capability, path):
+    tail = f"zarrview/shared/{quote(capability, safe='')}/{quote(path, safe='/')}"
+    _check(jp_asyncio_loop.run_until_complete(raw(tail, headers={"Authorization": ""})))
