@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import zarr
@@ -77,7 +77,7 @@ def _downsample(a: np.ndarray) -> np.ndarray:
     return b.round().astype(a.dtype)
 
 
-def _multiscales(spec: SampleSpec, name: str) -> dict[str, object]:
+def _multiscales(spec: SampleSpec, name: str) -> dict[str, Any]:
     axes = [
         {"name": "c", "type": "channel"},
         {"name": "z", "type": "space", "unit": "micrometer"},
@@ -105,7 +105,7 @@ def _multiscales(spec: SampleSpec, name: str) -> dict[str, object]:
     return multiscale
 
 
-def _omero(spec: SampleSpec) -> dict[str, object]:
+def _omero(spec: SampleSpec) -> dict[str, Any]:
     channels = []
     for i in range(spec.channels):
         meta = _CHANNELS[i % len(_CHANNELS)]
@@ -134,7 +134,7 @@ def write_sample_image(path: str | Path, spec: SampleSpec | None = None) -> Path
     path = Path(path)
     if path.exists():
         raise FileExistsError(f"{path} exists already; choose a new path or remove it first")
-    zarr_format = 2 if spec.ome_version == "0.4" else 3
+    zarr_format: Literal[2, 3] = 2 if spec.ome_version == "0.4" else 3
     root = zarr.open_group(str(path), mode="w-", zarr_format=zarr_format)
     multiscales = [_multiscales(spec, path.name)]
     omero = _omero(spec)
@@ -143,6 +143,12 @@ def write_sample_image(path: str | Path, spec: SampleSpec | None = None) -> Path
     else:
         root.attrs.update({"ome": {"version": "0.5", "multiscales": multiscales, "omero": omero}})
     level = _volume(spec)
+    # OME-NGFF 0.4 asks for "/"-separated chunk keys in Zarr v2; v3 names its dimensions.
+    layout: dict[str, Any] = (
+        {"chunk_key_encoding": {"name": "v2", "separator": "/"}}
+        if zarr_format == 2
+        else {"dimension_names": ["c", "z", "y", "x"]}
+    )
     for i in range(spec.levels):
         chunks = (1, *spec.chunks)
         arr = root.create_array(
@@ -151,11 +157,7 @@ def write_sample_image(path: str | Path, spec: SampleSpec | None = None) -> Path
             chunks=tuple(min(c, s) for c, s in zip(chunks, level.shape, strict=False)),
             dtype=level.dtype,
             fill_value=0,
-            # OME-NGFF 0.4 asks for "/"-separated chunk keys in Zarr v2.
-            **(
-                {"chunk_key_encoding": {"name": "v2", "separator": "/"}} if zarr_format == 2 else {}
-            ),
-            **({"dimension_names": ["c", "z", "y", "x"]} if zarr_format == 3 else {}),
+            **layout,
         )
         arr[...] = level
         if i + 1 < spec.levels:

@@ -156,13 +156,16 @@ class Dataset:
             )
         return int(level)
 
-    def selection(self, level: int, selection: str | Sequence[int | slice]) -> Selection:
+    def selection(
+        self, level: int, selection: str | int | slice | Sequence[int | slice]
+    ) -> Selection:
         """``selection`` checked and normalized against ``level``'s shape."""
         shape = self._snapshot.levels[self._level(level)].shape
         if isinstance(selection, str):
             return parse_selection(selection, shape)
-        if not isinstance(selection, Sequence):
-            selection = (selection,)  # type: ignore[assignment]
+        if isinstance(selection, (int, slice)):
+            # A lone index or slice, as numpy takes it for a 1-D array.
+            return normalize_selection((selection,), shape)
         return normalize_selection(tuple(selection), shape)
 
     def read(self, level: int, selection: str | Sequence[int | slice]) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .cache import ByteLRU
 from .dataset import Dataset
@@ -76,7 +76,7 @@ class Engine:
     def forget(self, dataset: Dataset) -> None:
         """Drops a dataset from the memo, e.g. when its store was removed."""
         with self._lock:
-            self._datasets.pop(dataset.key, None)  # type: ignore[arg-type]
+            self._datasets.pop(cast("tuple[Any, ...]", dataset.key), None)
 
     def read(
         self, dataset: Dataset, level: int, selection: str | Sequence[int | slice]

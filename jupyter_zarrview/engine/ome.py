@@ -154,7 +154,8 @@ def default_channels(
     out = []
     for i in range(count):
         raw = omero[i] if i < len(omero) and isinstance(omero[i], Mapping) else {}
-        window = raw.get("window") if isinstance(raw.get("window"), Mapping) else {}
+        found = raw.get("window")
+        window: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
         wmin = _number(window.get("min"), lo)
         wmax = _number(window.get("max"), hi)
         color = str(raw.get("color") or _DEFAULT_COLORS[(i + (count > 1)) % len(_DEFAULT_COLORS)])

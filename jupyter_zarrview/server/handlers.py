@@ -369,11 +369,11 @@ class SharedKeyHandler(StoreKeyHandler):
     """
 
     @allow_unauthenticated
-    async def get(self, capability: str, path: str) -> None:  # type: ignore[override]
+    async def get(self, capability: str, path: str) -> None:
         await self._serve_shared(capability, path, head=False)
 
     @allow_unauthenticated
-    async def head(self, capability: str, path: str) -> None:  # type: ignore[override]
+    async def head(self, capability: str, path: str) -> None:
         await self._serve_shared(capability, path, head=True)
 
     @allow_unauthenticated
