@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 from browser_setup import CHROMIUM, CHROMIUM_ARGS
 
 BASE_URL = "/user/alice/"
+NOTEBOOK7_BASE_URL = "/user/bob/"
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +49,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @dataclass(frozen=True)
 class Lab:
+    """A Jupyter server the browser talks to: JupyterLab's, or Notebook 7's."""
+
     url: str  # ends with the base URL, e.g. http://127.0.0.1:PORT/user/alice/
     token: str
     root: Path
@@ -71,11 +75,13 @@ def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("lab-root")
 
 
-@pytest.fixture(scope="session")
-def lab(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+@contextmanager
+def _jupyter_server(
+    module: str, app_args: list[str], base_url: str, root: Path, home: Path
+) -> Iterator[Lab]:
+    """``python -m module`` serving ``root`` under ``base_url``, until the block ends."""
     port = _free_port()
     token = "browser-test-token"
-    home = tmp_path_factory.mktemp("lab-home")
     env = {
         **os.environ,
         "HOME": str(home),
@@ -85,30 +91,33 @@ def lab(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[La
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
         "PYTHONUNBUFFERED": "1",
     }
-    log = (home / "lab.log").open("w")
+    log_path = home / f"{module}.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "jupyterlab",
+            module,
             "--no-browser",
             "--ip=127.0.0.1",
             f"--port={port}",
             "--ServerApp.port_retries=0",
-            f"--ServerApp.base_url={BASE_URL}",
-            f"--ServerApp.root_dir={lab_root}",
+            f"--ServerApp.base_url={base_url}",
+            f"--ServerApp.root_dir={root}",
             f"--IdentityProvider.token={token}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.extension_manager=readonly",
             "--allow-root",
+            # Both front ends run JupyterLab's server extension: no extension, news or update
+            # lookups on the network.
+            "--LabApp.extension_manager=readonly",
             "--LabApp.news_url=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *app_args,
         ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    server = Lab(url=f"http://127.0.0.1:{port}{BASE_URL}", token=token, root=lab_root)
+    server = Lab(url=f"http://127.0.0.1:{port}{base_url}", token=token, root=root)
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -119,17 +128,41 @@ def lab(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[La
                 proc.kill()
                 proc.wait()
                 log.close()
-                raise RuntimeError(
-                    "JupyterLab did not start:\n" + (home / "lab.log").read_text()
-                ) from None
+                raise RuntimeError(f"{module} did not start:\n" + log_path.read_text()) from None
             time.sleep(0.25)
-    yield server
-    proc.terminate()
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def lab(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    home = tmp_path_factory.mktemp("lab-home")
+    # The tests reach the app as window.jupyterapp: its kernel, its commands.
+    args = ["--LabApp.expose_app_in_browser=True"]
+    with _jupyter_server("jupyterlab", args, BASE_URL, lab_root, home) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def notebook7_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("notebook7-root")
+
+
+@pytest.fixture(scope="session")
+def notebook7(notebook7_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """Jupyter Notebook 7, the other front end people open widgets in."""
+    home = tmp_path_factory.mktemp("notebook7-home")
+    # Notebook 7 exposes its app as JupyterLab does, under its own app's name.
+    args = ["--JupyterNotebookApp.expose_app_in_browser=True"]
+    with _jupyter_server("notebook", args, NOTEBOOK7_BASE_URL, notebook7_root, home) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -142,8 +175,11 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: object, lab: Lab, request: pytest.FixtureRequest) -> Iterator[object]:
+@contextmanager
+def _browser_page(
+    browser: object, server: Lab, request: pytest.FixtureRequest, start: str, ready: str
+) -> Iterator[object]:
+    """A fresh browser context logged in at ``server``'s page ``start``, shown when ``ready``."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
     messages: list[str] = []
@@ -152,13 +188,30 @@ def page(browser: object, lab: Lab, request: pytest.FixtureRequest) -> Iterator[
     page.console_messages = messages  # for failure reports
     request.node.console_messages = messages
     # The token in the first URL becomes a cookie; later navigations need no token.
-    page.goto(f"{lab.url}lab?token={lab.token}")
-    page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
-    yield page
-    context.close()
-    # Each test's notebook starts a kernel; two cores do not carry a dozen idle ones.
-    for session in json.loads(lab.api("api/sessions")):
-        lab.api(f"api/sessions/{session['id']}", method="DELETE")
+    page.goto(f"{server.url}{start}?token={server.token}")
+    page.wait_for_selector(ready, timeout=60_000)
+    try:
+        yield page
+    finally:
+        context.close()
+        # Each test's notebook starts a kernel; two cores do not carry a dozen idle ones.
+        for session in json.loads(server.api("api/sessions")):
+            server.api(f"api/sessions/{session['id']}", method="DELETE")
+
+
+@pytest.fixture
+def page(browser: object, lab: Lab, request: pytest.FixtureRequest) -> Iterator[object]:
+    with _browser_page(browser, lab, request, "lab", "#jp-main-dock-panel") as page:
+        yield page
+
+
+@pytest.fixture
+def notebook7_page(
+    browser: object, notebook7: Lab, request: pytest.FixtureRequest
+) -> Iterator[object]:
+    # Notebook 7's file browser page, its landing page.
+    with _browser_page(browser, notebook7, request, "tree", ".jp-DirListing") as page:
+        yield page
 
 
 @pytest.hookimpl(wrapper=True)

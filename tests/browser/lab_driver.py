@@ -1,4 +1,4 @@
-"""Driving notebooks and reading the viewer back, in a real JupyterLab page."""
+"""Driving notebooks and reading the viewer back, in real JupyterLab and Notebook 7 pages."""
 
 from __future__ import annotations
 
@@ -41,7 +41,19 @@ def open_notebook(page: Any, lab_url: str, name: str) -> None:
     # ?reset opens a clean workspace: only this notebook, not every earlier test's.
     page.goto(f"{lab_url}lab/tree/{name}?reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    # The kernel is ready when its status says idle.
+    wait_kernel_idle(page)
+
+
+def open_notebook7(page: Any, server_url: str, name: str) -> None:
+    """Opens a notebook in Notebook 7's own notebook page, as its file browser does."""
+    page.goto(f"{server_url}notebooks/{name}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    wait_kernel_idle(page)
+
+
+def wait_kernel_idle(page: Any) -> None:
+    # The kernel is ready when its status says idle. JupyterLab and Notebook 7 both show the
+    # notebook as the shell's current widget.
     page.wait_for_function(
         "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
         " && window.jupyterapp.shell.currentWidget.sessionContext"
@@ -55,6 +67,21 @@ def open_notebook(page: Any, lab_url: str, name: str) -> None:
 def run_all(page: Any) -> None:
     # Not awaited: the command's promise settles only when the last cell finishes.
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+
+
+def run_all_from_menu(page: Any) -> None:
+    """Run > Run All Cells from the menu bar, which JupyterLab and Notebook 7 share."""
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+
+def run_cells_with_keyboard(page: Any) -> None:
+    """Shift+Enter on each cell in turn, from the first one, in command mode."""
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    count = cells.count()
+    cells.first.locator(".jp-InputPrompt").click()
+    for _ in range(count):
+        page.keyboard.press("Shift+Enter")
 
 
 def run_code(page: Any, code: str, timeout: float = 30.0) -> str:
