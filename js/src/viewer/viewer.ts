@@ -93,6 +93,7 @@ export class Viewer {
   private _resize: ResizeObserver | null = null;
   private _listeners: [string, () => void][] = [];
   private _error = '';
+  private _fillingDefaults = false;
 
   constructor(
     private readonly _el: HTMLElement,
@@ -201,6 +202,18 @@ export class Viewer {
 
   /** Indices, displayed axes and channel settings the data suggests, where the model has none. */
   private _fillDefaults(info: IDatasetInfo): void {
+    // Each default set below fires its change handler at once, some of which ask for
+    // auto-contrast: asked before the indices are filled in, it would measure plane 0 rather than
+    // the plane shown. `_useInfo` asks once everything is in place.
+    this._fillingDefaults = true;
+    try {
+      this._fillDefaultsNow(info);
+    } finally {
+      this._fillingDefaults = false;
+    }
+  }
+
+  private _fillDefaultsNow(info: IDatasetInfo): void {
     const names = info.axes.map(a => a.name);
     const shape = info.levels[0]?.shape ?? [];
     let displayed = this._model.get('displayed_axes');
@@ -328,6 +341,14 @@ export class Viewer {
     const [w, h] = this._size();
     const dpr = window.devicePixelRatio || 1;
     this._renderer.resize(Math.round(w * dpr), Math.round(h * dpr));
+    // `zoom: null` means "fit the plane": until someone zooms or pans, the view keeps fitting
+    // the stage as it changes size (the controls filling in under it, a side bar opening), but
+    // not a hidden one (a tab in the background has no size to fit).
+    const shown = this._stage.clientWidth > 0 && this._stage.clientHeight > 0;
+    if (shown && this._fitted && !this._saveTimer && this._model.get('zoom') === null) {
+      this._fit(false);
+      return;
+    }
     this._render();
   }
 
@@ -697,7 +718,7 @@ export class Viewer {
    */
   private async _autoContrast(force: boolean, histogramOnly = false): Promise<void> {
     const info = this._info;
-    if (!info || (this._autoPending && !force)) {
+    if (!info || this._fillingDefaults || (this._autoPending && !force)) {
       return;
     }
     const composite = this._composite();
