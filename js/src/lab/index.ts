@@ -1,3 +1,4 @@
+import { zarrviewDocumentPlugin } from './documentPlugin';
 import { zarrviewPlugin } from './plugin';
 
-export default [zarrviewPlugin];
+export default [zarrviewPlugin, zarrviewDocumentPlugin];

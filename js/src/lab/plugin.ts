@@ -9,13 +9,11 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 
 import { CommandIds } from './commandIds';
+import { FileTypes } from './fileTypes';
 import { parseViewLink, stripViewLink } from './viewLink';
 import { ZarrFolders } from './zarrFolders';
 import { ZarrPanel } from './zarrPanel';
 import type { ViewState } from '../viewer/viewState';
-
-const FILE_TYPE = 'zarr';
-const ZIP_FILE_TYPE = 'zarr-zip';
 
 interface IOpenArgs {
   path: string;
@@ -53,20 +51,23 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
     // Since JupyterLab 4.2 a directory file type matches folders by extension: `.zarr` and
     // `.ome.zarr` folders get the type, and with it an attribute the context menu can target.
     app.docRegistry.addFileType({
-      name: FILE_TYPE,
+      name: FileTypes.folder,
       displayName: 'Zarr',
       extensions: ['.zarr'],
       contentType: 'directory',
       mimeTypes: []
     });
     app.docRegistry.addFileType({
-      name: ZIP_FILE_TYPE,
+      name: FileTypes.zip,
       displayName: 'Zarr (zip)',
       extensions: ['.zarr.zip'],
       contentType: 'file',
       fileFormat: null,
       mimeTypes: ['application/zip']
     });
+
+    const isZip = (path: string): boolean =>
+      app.docRegistry.getFileTypesForPath(path).some(type => type.name === FileTypes.zip);
 
     const open = (args: IOpenArgs): ZarrPanel => {
       const array = args.array ?? null;
@@ -114,7 +115,12 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
       caption: 'Show this Zarr store in a viewer tab (no kernel needed)',
       execute: () => {
         for (const item of browser.selectedItems()) {
-          open({ path: item.path });
+          if (isZip(item.path)) {
+            // The same tab as "Open With > ZarrView" and a double-click: one per file.
+            void app.commands.execute(CommandIds.openDocument, { path: item.path });
+          } else {
+            open({ path: item.path });
+          }
         }
       }
     });
@@ -162,8 +168,8 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     for (const selector of [
-      `.jp-DirListing-item[data-file-type="${FILE_TYPE}"]`,
-      `.jp-DirListing-item[data-file-type="${ZIP_FILE_TYPE}"]`
+      `.jp-DirListing-item[data-file-type="${FileTypes.folder}"]`,
+      `.jp-DirListing-item[data-file-type="${FileTypes.zip}"]`
     ]) {
       app.contextMenu.addItem({ command: CommandIds.openSelected, selector, rank: 1 });
     }
