@@ -1,4 +1,4 @@
-"""Prepare a folder for the demo: a sample OME-Zarr image, a small plain array, the notebook.
+"""Prepare a folder for the demo: a sample OME-Zarr image and the notebook that shows it.
 
 ``python -m jupyter_zarrview.demo DIR`` is what the README's demo command and Binder run.
 """

@@ -5,13 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
@@ -21,6 +15,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 from browser_setup import CHROMIUM, CHROMIUM_ARGS
+from jupyter_process import JupyterProcess, jupyter_server
 
 BASE_URL = "/user/alice/"
 NOTEBOOK7_BASE_URL = "/user/bob/"
@@ -47,106 +42,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@dataclass(frozen=True)
-class Lab:
-    """A Jupyter server the browser talks to: JupyterLab's, or Notebook 7's."""
-
-    url: str  # ends with the base URL, e.g. http://127.0.0.1:PORT/user/alice/
-    token: str
-    root: Path
-
-    def api(self, path: str, method: str = "GET") -> bytes:
-        request = urllib.request.Request(
-            self.url + path, method=method, headers={"Authorization": f"token {self.token}"}
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body: bytes = response.read()
-            return body
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("lab-root")
 
 
-@contextmanager
-def _jupyter_server(
-    module: str, app_args: list[str], base_url: str, root: Path, home: Path
-) -> Iterator[Lab]:
-    """``python -m module`` serving ``root`` under ``base_url``, until the block ends."""
-    port = _free_port()
-    token = "browser-test-token"
-    env = {
-        **os.environ,
-        "HOME": str(home),
-        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    log_path = home / f"{module}.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            module,
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            "--ServerApp.port_retries=0",
-            f"--ServerApp.base_url={base_url}",
-            f"--ServerApp.root_dir={root}",
-            f"--IdentityProvider.token={token}",
-            "--allow-root",
-            # Both front ends run JupyterLab's server extension: no extension, news or update
-            # lookups on the network.
-            "--LabApp.extension_manager=readonly",
-            "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            *app_args,
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    server = Lab(url=f"http://127.0.0.1:{port}{base_url}", token=token, root=root)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            json.loads(server.api("api/status"))
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                log.close()
-                raise RuntimeError(f"{module} did not start:\n" + log_path.read_text()) from None
-            time.sleep(0.25)
-    try:
-        yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
 @pytest.fixture(scope="session")
-def lab(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+def lab(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterProcess]:
     home = tmp_path_factory.mktemp("lab-home")
     # The tests reach the app as window.jupyterapp: its kernel, its commands.
     args = ["--LabApp.expose_app_in_browser=True"]
-    with _jupyter_server("jupyterlab", args, BASE_URL, lab_root, home) as server:
+    with jupyter_server("jupyterlab", args, BASE_URL, lab_root, home) as server:
         yield server
 
 
@@ -156,12 +62,14 @@ def notebook7_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def notebook7(notebook7_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+def notebook7(
+    notebook7_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[JupyterProcess]:
     """Jupyter Notebook 7, the other front end people open widgets in."""
     home = tmp_path_factory.mktemp("notebook7-home")
     # Notebook 7 exposes its app as JupyterLab does, under its own app's name.
     args = ["--JupyterNotebookApp.expose_app_in_browser=True"]
-    with _jupyter_server("notebook", args, NOTEBOOK7_BASE_URL, notebook7_root, home) as server:
+    with jupyter_server("notebook", args, NOTEBOOK7_BASE_URL, notebook7_root, home) as server:
         yield server
 
 
@@ -177,7 +85,7 @@ def browser() -> Iterator[object]:
 
 @contextmanager
 def _browser_page(
-    browser: object, server: Lab, request: pytest.FixtureRequest, start: str, ready: str
+    browser: object, server: JupyterProcess, request: pytest.FixtureRequest, start: str, ready: str
 ) -> Iterator[object]:
     """A fresh browser context logged in at ``server``'s page ``start``, shown when ``ready``."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
@@ -200,14 +108,14 @@ def _browser_page(
 
 
 @pytest.fixture
-def page(browser: object, lab: Lab, request: pytest.FixtureRequest) -> Iterator[object]:
+def page(browser: object, lab: JupyterProcess, request: pytest.FixtureRequest) -> Iterator[object]:
     with _browser_page(browser, lab, request, "lab", "#jp-main-dock-panel") as page:
         yield page
 
 
 @pytest.fixture
 def notebook7_page(
-    browser: object, notebook7: Lab, request: pytest.FixtureRequest
+    browser: object, notebook7: JupyterProcess, request: pytest.FixtureRequest
 ) -> Iterator[object]:
     # Notebook 7's file browser page, its landing page.
     with _browser_page(browser, notebook7, request, "tree", ".jp-DirListing") as page:

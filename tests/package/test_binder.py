@@ -9,6 +9,7 @@ editable install of ``scripts/setup.sh`` runs on every set-up.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -16,12 +17,14 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
+from jupyter_process import jupyter_server
 from nbclient import NotebookClient
 
 from jupyter_zarrview.demo import prepare_demo
@@ -158,23 +161,51 @@ def test_the_launch_links_name_the_notebook_post_build_writes(binder_build):
     assert (binder_build.repo / "demo-data/demo.ipynb").is_file()
 
 
-def test_every_cell_of_the_demo_notebook_runs(tmp_path):
+def test_every_cell_of_the_demo_notebook_runs(tmp_path, monkeypatch):
     folder = prepare_demo(tmp_path / "demo", size=256)
     notebook = nbformat.read(folder / "demo.ipynb", as_version=4)
-    # The notebook's kernel starts in its own folder, as Jupyter starts it.
-    client = NotebookClient(
-        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
-    )
-    client.execute()
-    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    assert all(cell.execution_count for cell in code)
-    errors = [out for cell in code for out in cell.outputs if out.output_type == "error"]
-    assert errors == []
-    widgets = [
-        out
-        for cell in code
-        for out in cell.outputs
-        if "application/vnd.jupyter.widget-view+json" in out.get("data", {})
-    ]
-    assert len(widgets) == 4  # the image, its linked twin, the waves, the growing array
-    assert (folder / "growing.zarr").is_dir()
+    home = tmp_path / "home"
+    home.mkdir()
+    # The links cells find the server through its runtime file, as a kernel under Jupyter does.
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(home / "runtime"))
+    with jupyter_server("jupyter_server", [], "/user/demo/", folder, home) as server:
+        # The notebook's kernel starts in its own folder, as Jupyter starts it.
+        client = NotebookClient(
+            notebook,
+            timeout=120,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(folder)}},
+        )
+        client.execute()
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        assert all(cell.execution_count for cell in code)
+        errors = [out for cell in code for out in cell.outputs if out.output_type == "error"]
+        assert errors == []
+        widgets = [
+            out
+            for cell in code
+            for out in cell.outputs
+            if "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+        ]
+        assert len(widgets) == 4  # the image, its linked twin, the waves, the growing array
+        assert (folder / "growing.zarr").is_dir()
+        results = [
+            out["data"]["text/plain"]
+            for cell in code
+            for out in cell.outputs
+            if out.output_type == "execute_result"
+        ]
+        view_link = _string_result(results, "?zarrview=")
+        assert view_link.startswith(f"{server.url}lab?zarrview=cells.ome.zarr&")
+        share_link = _string_result(results, "/zarrview/shared/")
+        # Whoever holds the share link reads the store without the server's token.
+        with urllib.request.urlopen(f"{share_link}/.zattrs", timeout=30) as response:
+            assert json.loads(response.read()) == json.loads(
+                (folder / "cells.ome.zarr" / ".zattrs").read_text()
+            )
+
+
+def _string_result(results: list[str], marker: str) -> str:
+    found = [ast.literal_eval(text) for text in results if marker in text]
+    assert len(found) == 1, results
+    return str(found[0])
