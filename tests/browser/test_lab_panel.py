@@ -92,7 +92,9 @@ def check_fitted_composite(page: Any, level_arrays: list[np.ndarray]) -> None:
 def levels(lab, sample) -> list[np.ndarray]:  # noqa: F811 - the fixture of the same name
     group = zarr.open_group(str(lab.root / "sample.ome.zarr"), mode="r")
     (lab.root / "plain-folder").mkdir(exist_ok=True)
-    return [np.asarray(group[str(i)][...]) for i in range(SPEC.levels)]
+    arrays = [group[str(i)] for i in range(SPEC.levels)]
+    assert all(isinstance(a, zarr.Array) for a in arrays)
+    return [np.asarray(a) for a in arrays]
 
 
 def test_context_menu_opens_a_zarr_folder_in_a_tab_that_survives_a_reload(page, lab, levels):
@@ -209,4 +211,6 @@ def test_zarr_url_reads_through_the_running_server(lab, sample):  # noqa: F811
     store = jupyter_zarrview.zarr_url(lab.root / "sample.ome.zarr", server=server)
     assert store.url == f"{lab.url}zarrview/store/sample.ome.zarr"
     group = zarr.open_group(store.url, mode="r", storage_options=store.storage_options)
-    assert np.array_equal(group["0"][1, 3, 100:200, 300:420], sample[1, 3, 100:200, 300:420])
+    level = group["0"]
+    assert isinstance(level, zarr.Array)
+    assert np.array_equal(level[1, 3, 100:200, 300:420], sample[1, 3, 100:200, 300:420])

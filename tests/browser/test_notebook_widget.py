@@ -41,7 +41,7 @@ def sample(lab) -> np.ndarray:
     path = lab.root / "sample.ome.zarr"
     if not path.exists():
         write_sample_image(path, SPEC)
-    return np.asarray(zarr.open_group(str(path), mode="r")["0"][...])
+    return np.asarray(zarr.open_array(str(path / "0"), mode="r"))
 
 
 def canvas_size(page: Any, nth: int = 0) -> tuple[float, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pytest
 import zarr
@@ -63,7 +65,7 @@ OMERO = {
 }
 
 
-def write_image(path, zarr_format: int, attrs: dict) -> list[np.ndarray]:
+def write_image(path, zarr_format: Literal[2, 3], attrs: dict) -> list[np.ndarray]:
     root = zarr.open_group(str(path), mode="w", zarr_format=zarr_format)
     root.attrs.update(attrs)
     levels = []

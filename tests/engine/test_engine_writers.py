@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pytest
@@ -16,7 +16,7 @@ from jupyter_zarrview.engine.readers import TensorstoreReader, ZarrReader
 if TYPE_CHECKING:
     from pathlib import Path
 
-SELECTIONS = [
+SELECTIONS: list[tuple[int | slice, ...]] = [
     (0, slice(None), slice(None)),
     (-1, slice(3, 17), slice(0, 23, 4)),
     (slice(0, 3), 5, slice(None, None, 3)),
@@ -37,7 +37,7 @@ def reference(dtype: str, shape: tuple[int, ...] = (3, 19, 23)) -> np.ndarray:
     return rng.integers(info.min, info.max, size=shape, dtype=dtype, endpoint=True)
 
 
-def write_zarr(path: Path, data: np.ndarray, zarr_format: int, **kw) -> None:
+def write_zarr(path: Path, data: np.ndarray, zarr_format: Literal[2, 3], **kw) -> None:
     arr = zarr.create_array(
         str(path),
         shape=data.shape,

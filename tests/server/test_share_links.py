@@ -90,7 +90,9 @@ async def test_zarr_python_reads_through_a_share_link_from_zarr_url(
             layout.root / "ome05.zarr", server=server, share=True, expires_in=600
         )
         group = zarr.open_group(link.url, mode="r", storage_options=link.storage_options)
-        return link, np.asarray(group["1"][0, 1])
+        level = group["1"]
+        assert isinstance(level, zarr.Array)
+        return link, np.asarray(level[0, 1])
 
     link, data = await asyncio.to_thread(read)
     assert link.storage_options == {}

@@ -32,7 +32,7 @@ class Replies:
     def __init__(self, widget: ZarrView) -> None:
         self.messages: list[tuple[dict, list]] = []
         self._done = threading.Condition()
-        widget.send = self._send  # type: ignore[method-assign]
+        widget.send = self._send
 
     def _send(self, content: dict, buffers: list | None = None) -> None:
         with self._done:
