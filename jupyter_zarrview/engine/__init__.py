@@ -15,6 +15,7 @@ from .errors import (
     NotZarr,
     PathNotAllowed,
     SelectionTooLarge,
+    StoreUnavailable,
     UnsupportedDtype,
     ZarrViewError,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "NotZarr",
     "PathNotAllowed",
     "SelectionTooLarge",
+    "StoreUnavailable",
     "UnsupportedDtype",
     "ZarrViewError",
     "default_engine",

@@ -6,7 +6,6 @@ import hashlib
 import json
 import math
 import threading
-from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,8 @@ from .selection import Selection, normalize_selection, parse_selection, selectio
 from .stats import selection_stats
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable, Sequence
+
     from .cache import ByteLRU
     from .model import Axis, Channel, Level
     from .readers import ArrayReader

@@ -3,6 +3,8 @@ nothing of jupyter_zarrview still catch them sensibly; transports map them to st
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from typing import Any
 
 __all__ = [
@@ -13,8 +15,10 @@ __all__ = [
     "NotZarr",
     "PathNotAllowed",
     "SelectionTooLarge",
+    "StoreUnavailable",
     "UnsupportedDtype",
     "ZarrViewError",
+    "store_failure",
 ]
 
 
@@ -47,7 +51,8 @@ class BadParameter(ZarrViewError, ValueError):
 
 
 class PathNotAllowed(ZarrViewError, PermissionError):
-    """A path outside the allowed roots, a hidden path, a URL not on the allow-list."""
+    """A path outside the allowed roots, a hidden path, a URL not on the allow-list, or a
+    remote store that refuses the credentials it was given."""
 
 
 class NotFound(ZarrViewError, FileNotFoundError):
@@ -104,3 +109,43 @@ class ChunkNotReady(ZarrViewError, OSError):
 
     def extras(self) -> dict[str, Any]:
         return {"retry_after": self.retry_after}
+
+
+class StoreUnavailable(ChunkNotReady, ConnectionError):
+    """A remote store that could not be reached: refused, timed out, or an unknown host.
+
+    Like a chunk that is not ready, it may well answer a moment later (a restarted endpoint, a
+    network hiccup), so it is one: transports answer both with 503 and ``Retry-After``.
+    """
+
+    def __init__(self, message: str, *, retry_after: float = 5.0) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.parameter = "path"
+
+
+# Unreachable hosts surface as the builtin errors somewhere down the chain, whichever client
+# (aiohttp, botocore, requests) raised the outer one; DNS failures are plain OSErrors.
+_UNREACHABLE = (ConnectionError, TimeoutError, asyncio.TimeoutError, socket.gaierror)
+
+
+def store_failure(exc: BaseException, what: str) -> ZarrViewError | None:
+    """The typed error for a remote store's refusal or absence behind ``exc``, or None.
+
+    fsspec filesystems raise their own classes, but chain them to a ``PermissionError`` (S3's
+    403) or to the socket error that broke the connection, so the chain is what tells.
+    """
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, PermissionError):
+            return PathNotAllowed(
+                f"{what}: the store refused access ({link}); check the credentials in "
+                "storage_options",
+                parameter="path",
+                expected="credentials that may read the store",
+            )
+        if isinstance(link, _UNREACHABLE):
+            return StoreUnavailable(f"{what}: the store could not be reached ({exc})")
+        link = link.__cause__ or link.__context__
+    return None

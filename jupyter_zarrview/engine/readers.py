@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .errors import ChunkNotReady
+from .errors import ChunkNotReady, store_failure
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -79,6 +79,7 @@ class ZarrReader:
 
     def __init__(self, array: zarr.Array) -> None:
         self._array = array
+        self._remote = type(array.store).__name__ == "FsspecStore"
         self.shape = tuple(int(s) for s in array.shape)
         self.chunks = tuple(int(c) for c in array.chunks)
         self.dtype = np.dtype(array.dtype)
@@ -87,9 +88,16 @@ class ZarrReader:
     def read(self, selection: Selection) -> np.ndarray:
         try:
             out = self._array[selection]
-        except (ValueError, RuntimeError, TypeError, OSError, KeyError) as exc:
-            # numcodecs and zarr report a truncated or half-written chunk in many ways.
-            raise ChunkNotReady(f"a chunk could not be decoded: {exc}") from exc
+        except Exception as exc:
+            # A remote store that refuses or cannot be reached says so; the message about
+            # decoding would send the reader looking at the data.
+            failure = store_failure(exc, "a chunk could not be read") if self._remote else None
+            if failure is not None:
+                raise failure from exc
+            if isinstance(exc, (ValueError, RuntimeError, TypeError, OSError, KeyError)):
+                # numcodecs and zarr report a truncated or half-written chunk in many ways.
+                raise ChunkNotReady(f"a chunk could not be decoded: {exc}") from exc
+            raise
         return to_wire_order(np.asarray(out))
 
 

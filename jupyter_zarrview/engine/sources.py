@@ -7,11 +7,21 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import fsspec
 import numpy as np
 import zarr
+import zarr.storage
 
 from .dataset import Snapshot
-from .errors import NotAnImage, NotFound, NotZarr, UnsupportedDtype, ZarrViewError
+from .errors import (
+    BadParameter,
+    NotAnImage,
+    NotFound,
+    NotZarr,
+    UnsupportedDtype,
+    ZarrViewError,
+    store_failure,
+)
 from .model import Axis, Level
 from .ome import OmeImage, default_channels, ome_image
 from .readers import ArrayReader, InMemoryReader, TensorstoreReader, ZarrReader
@@ -57,12 +67,7 @@ def _open_node(source: Any, storage_options: Mapping[str, Any] | None) -> tuple[
     if text.startswith("file://"):
         text = text[len("file://") :]
     if _is_url(text):
-        try:
-            return zarr.open(text, mode="r", storage_options=dict(storage_options or {})), None
-        except FileNotFoundError as exc:
-            raise NotFound(f"nothing at {text}", parameter="path") from exc
-        except Exception as exc:
-            raise NotZarr(f"{text} could not be opened as Zarr: {exc}", parameter="path") from exc
+        return _open_url(text, storage_options), None
     path = Path(text).expanduser()
     if not path.exists():
         raise NotFound(f"{text} does not exist", parameter="path", expected="a Zarr store")
@@ -87,6 +92,47 @@ def _open_node(source: Any, storage_options: Mapping[str, Any] | None) -> tuple[
             expected="a folder with .zarray, .zgroup or zarr.json",
         ) from exc
     return node, path.resolve()
+
+
+def _open_url(url: str, storage_options: Mapping[str, Any] | None) -> Any:
+    # Three steps, so that each failure names its cause: a protocol nothing here can read, options
+    # the filesystem refuses, then what the store itself answers.
+    for protocol in _protocols(url):
+        try:
+            fsspec.get_filesystem_class(protocol)
+        except (ImportError, ValueError) as exc:
+            raise NotZarr(
+                f"{url} cannot be read: {exc}",
+                parameter="path",
+                expected="a URL of a protocol that fsspec reads, with its package installed",
+            ) from exc
+    try:
+        store = zarr.storage.FsspecStore.from_url(
+            url, storage_options=dict(storage_options or {}), read_only=True
+        )
+    except Exception as exc:
+        failure = store_failure(exc, url)
+        if failure is not None:
+            raise failure from exc
+        raise BadParameter(
+            f"the storage_options for {url} were refused: {exc}",
+            parameter="storage_options",
+            expected="options that the URL's fsspec filesystem takes",
+        ) from exc
+    try:
+        return zarr.open(store=store, mode="r")
+    except FileNotFoundError as exc:
+        raise NotFound(f"nothing at {url}", parameter="path") from exc
+    except Exception as exc:
+        failure = store_failure(exc, url)
+        if failure is not None:
+            raise failure from exc
+        raise NotZarr(f"{url} could not be opened as Zarr: {exc}", parameter="path") from exc
+
+
+def _protocols(url: str) -> list[str]:
+    """The protocols of a URL or an fsspec chain (``zip::s3://b/x.zip`` has two)."""
+    return [part.split("://", 1)[0] if "://" in part else part for part in url.split("::")]
 
 
 def _local_root(node: Any) -> Path | None:
@@ -198,10 +244,9 @@ def _array_folder(root_folder: Path | None, node: Any) -> Path | None:
 def _axes_for_array(array: zarr.Array) -> tuple[Axis, ...]:
     names = None
     meta = array.metadata
-    if getattr(meta, "zarr_format", 2) == 3 and getattr(meta, "dimension_names", None):
-        names = [
-            str(n) if n is not None else f"dim_{i}" for i, n in enumerate(meta.dimension_names)
-        ]
+    dimension_names = getattr(meta, "dimension_names", None)
+    if getattr(meta, "zarr_format", 2) == 3 and dimension_names:
+        names = [str(n) if n is not None else f"dim_{i}" for i, n in enumerate(dimension_names)]
     else:
         dims = _attrs(array).get("_ARRAY_DIMENSIONS")
         if isinstance(dims, list) and len(dims) == array.ndim:
