@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..engine import default_engine
@@ -51,14 +52,14 @@ class KernelTransport:
             future = self._engine.executor.submit(self._serve, request_id, op, params)
             with self._lock:
                 self._pending[request_id] = future
-            future.add_done_callback(lambda _f, rid=request_id: self._forget(rid))
+            future.add_done_callback(partial(self._forget, request_id))
         elif kind == "zarrview-cancel":
             with self._lock:
-                future = self._pending.get(content.get("id"))
-            if future is not None:
-                future.cancel()
+                pending = self._pending.get(content.get("id"))
+            if pending is not None:
+                pending.cancel()
 
-    def _forget(self, request_id: Any) -> None:
+    def _forget(self, request_id: Any, _done: Future[None]) -> None:
         with self._lock:
             self._pending.pop(request_id, None)
 

@@ -118,12 +118,12 @@ class ZarrView(anywidget.AnyWidget):
             )
         except ZarrViewError as exc:
             self._dataset = None
-            self.info = None
+            self.set_trait("info", None)
             self.error = str(exc)
             return
         self.error = ""
         self.info = self._dataset.info()
-        self._http = http_source(source, self._array)
+        self.set_trait("_http", http_source(source, self._array))
 
     def refresh(self) -> bool:
         """Re-read the metadata, so a growing array shows its new planes. True if it changed."""
@@ -168,7 +168,7 @@ class ZarrView(anywidget.AnyWidget):
             raise traitlets.TraitError(
                 f"contrast must be (low, high) with low < high, got {tuple(value)}"
             )
-        return value  # type: ignore[no-any-return]
+        return value
 
     @traitlets.validate("gamma")
     def _check_gamma(self, proposal: dict[str, Any]) -> float:
@@ -212,7 +212,7 @@ class ZarrView(anywidget.AnyWidget):
     def _check_level(self, proposal: dict[str, Any]) -> int | None:
         value = proposal["value"]
         if value is None or self.info is None:
-            return value  # type: ignore[no-any-return]
+            return value
         count = len(self.info["levels"])
         if not 0 <= value < count:
             raise traitlets.TraitError(
