@@ -4,5 +4,7 @@ export const CommandIds = {
   openDocument: 'zarrview:open-document',
   openSelected: 'zarrview:open-selected',
   openFolder: 'zarrview:open-folder',
-  openPath: 'zarrview:open-path'
+  openPath: 'zarrview:open-path',
+  share: 'zarrview:share',
+  shareSelected: 'zarrview:share-selected'
 } as const;

@@ -1,4 +1,5 @@
 import { zarrviewDocumentPlugin } from './documentPlugin';
 import { zarrviewPlugin } from './plugin';
+import { zarrviewSharePlugin } from './sharePlugin';
 
-export default [zarrviewPlugin, zarrviewDocumentPlugin];
+export default [zarrviewPlugin, zarrviewDocumentPlugin, zarrviewSharePlugin];

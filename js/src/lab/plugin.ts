@@ -7,8 +7,11 @@ import {
 import { ICommandPalette, InputDialog, WidgetTracker } from '@jupyterlab/apputils';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import type { Contents } from '@jupyterlab/services';
+import { linkIcon } from '@jupyterlab/ui-components';
 
 import { CommandIds } from './commandIds';
+import { copyShareLink, CopyShareLinkText } from './copyShareLink';
 import { FileTypes } from './fileTypes';
 import { parseViewLink, stripViewLink } from './viewLink';
 import { ZarrFolders } from './zarrFolders';
@@ -166,6 +169,24 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
       selector: '.jp-DirListing-item[data-isdir="true"]',
       rank: 1
     });
+
+    const isZarr = (item: Contents.IModel): boolean =>
+      item.type === 'directory' ? item.name.endsWith('.zarr') || folders.has(item.path) : isZip(item.path);
+    app.commands.addCommand(CommandIds.shareSelected, {
+      ...CopyShareLinkText,
+      icon: linkIcon,
+      // One link at a time: the clipboard holds one.
+      isVisible: () => {
+        const [item, other] = Array.from(browser.selectedItems());
+        return item !== undefined && other === undefined && isZarr(item);
+      },
+      execute: () => {
+        const [item] = Array.from(browser.selectedItems());
+        return item ? copyShareLink(item.path) : undefined;
+      }
+    });
+    // Next to the file browser's "Copy Path".
+    app.contextMenu.addItem({ command: CommandIds.shareSelected, selector: '.jp-DirListing-item[data-isdir]', rank: 14.5 });
 
     for (const selector of [
       `.jp-DirListing-item[data-file-type="${FileTypes.folder}"]`,
