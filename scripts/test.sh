@@ -18,6 +18,13 @@ echo "== lint"
 ruff check .
 ruff format --check .
 
+echo "== python types"
+mypy jupyter_zarrview
+# Each test folder on its own: pytest imports its conftest.py and helper modules as top-level
+# modules, so two folders' conftest.py would be one module to a single run.
+for folder in tests/*/; do MYPYPATH="tests:$folder" mypy "$folder"; done
+MYPYPATH=tests mypy tests/*.py
+
 echo "== js: types and unit tests"
 (cd js && npm run --silent typecheck && npx vitest run)
 
