@@ -17,12 +17,17 @@ from lab_driver import (
     open_notebook7,
     run_all_from_menu,
     run_cells_with_keyboard,
-    run_code,
     wait_idle,
-    wait_index,
     write_notebook,
 )
-from test_notebook_widget import SPEC, assert_pixels, expected_single, sample_points
+from test_notebook_widget import (
+    SAMPLE_VIEW_CELL,
+    SPEC,
+    assert_pixels,
+    check_sample_view_then_next_plane,
+    expected_single,
+    sample_points,
+)
 
 from jupyter_zarrview.sample_data import write_sample_image
 
@@ -74,16 +79,7 @@ def test_path_viewer_reads_over_http_and_shows_the_plane_then_the_next(
     notebook7_page, notebook7, sample
 ):
     page = notebook7_page
-    zoom, center = 3.0, (300.0, 400.0)
-    name = write_notebook(
-        notebook7.root,
-        [
-            "from jupyter_zarrview import ZarrView\n"
-            "v = ZarrView('sample.ome.zarr', composite=False, colormap='viridis',"
-            " contrast=(100, 2500), indices={'c': 1, 'z': 3}, zoom=3.0, center=[300.0, 400.0])\n"
-            "v"
-        ],
-    )
+    name = write_notebook(notebook7.root, [SAMPLE_VIEW_CELL])
     open_notebook7(page, notebook7.url, name)
     assert_notebook7_page(page)
     api = protocol_api(notebook7.url)
@@ -98,18 +94,7 @@ def test_path_viewer_reads_over_http_and_shows_the_plane_then_the_next(
     assert f"{api}info" in requests
     assert f"{api}tile" in requests
 
-    screen, data = sample_points(page, zoom, center, sample.shape[2:])
-    plane = sample[1, 3]
-    expected = {(r, c): expected_single(plane[r, c], 100, 2500, "viridis") for r, c in data}
-    assert_pixels(page, expected, screen, data)
-
-    # The slider draws plane 5, and the kernel's widget hears of it through Notebook 7.
-    page.locator(".zarrview-slider[data-axis='z'] input[type='range']").fill("5")
-    wait_index(page, "z", 5)
-    plane = sample[1, 5]
-    expected = {(r, c): expected_single(plane[r, c], 100, 2500, "viridis") for r, c in data}
-    assert_pixels(page, expected, screen, data)
-    assert "{'c': 1, 'z': 5}" in run_code(page, "print(v.indices)")
+    check_sample_view_then_next_plane(page, sample)
     assert_no_viewer_errors(page)
 
 

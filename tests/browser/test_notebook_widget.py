@@ -78,17 +78,33 @@ def assert_pixels(page: Any, expected: dict[tuple[int, int], np.ndarray], screen
         assert np.abs(np.array(rgba[:3]) - want).max() <= 2, (row, col, rgba, want)
 
 
+# The sample's channel 1 at z 3, zoomed in: what the path-viewer tests draw and check.
+SAMPLE_VIEW_CELL = (
+    "from jupyter_zarrview import ZarrView\n"
+    "v = ZarrView('sample.ome.zarr', composite=False, colormap='viridis',"
+    " contrast=(100, 2500), indices={'c': 1, 'z': 3}, zoom=3.0, center=[300.0, 400.0])\n"
+    "v"
+)
+SAMPLE_VIEW_ZOOM, SAMPLE_VIEW_CENTER = 3.0, (300.0, 400.0)
+
+
+def check_sample_view_then_next_plane(page: Any, sample: np.ndarray) -> None:
+    """The pixels of SAMPLE_VIEW_CELL's view, then of z 5 after a real slider move, which
+    the kernel's widget must hear of too."""
+    zoom, center = SAMPLE_VIEW_ZOOM, SAMPLE_VIEW_CENTER
+    screen, data = sample_points(page, zoom, center, sample.shape[2:])
+    for z in (3, 5):
+        if z != 3:
+            page.locator(".zarrview-slider[data-axis='z'] input[type='range']").fill(str(z))
+            wait_index(page, "z", z)
+        plane = sample[1, z]
+        expected = {(r, c): expected_single(plane[r, c], 100, 2500, "viridis") for r, c in data}
+        assert_pixels(page, expected, screen, data)
+    assert "{'c': 1, 'z': 5}" in run_code(page, "print(v.indices)")
+
+
 def test_path_viewer_shows_the_plane_then_the_next_one_and_python_sees_it(page, lab, sample):
-    zoom, center = 3.0, (300.0, 400.0)
-    name = write_notebook(
-        lab.root,
-        [
-            "from jupyter_zarrview import ZarrView\n"
-            "v = ZarrView('sample.ome.zarr', composite=False, colormap='viridis',"
-            " contrast=(100, 2500), indices={'c': 1, 'z': 3}, zoom=3.0, center=[300.0, 400.0])\n"
-            "v"
-        ],
-    )
+    name = write_notebook(lab.root, [SAMPLE_VIEW_CELL])
     open_notebook(page, lab.url, name)
     run_all(page)
     viewer = wait_idle(page, timeout=60_000)
@@ -98,19 +114,7 @@ def test_path_viewer_shows_the_plane_then_the_next_one_and_python_sees_it(page, 
         "() => document.querySelector('.zarrview').parentElement.dataset.transport"
     )
     assert transport == "http"
-
-    screen, data = sample_points(page, zoom, center, sample.shape[2:])
-    plane = sample[1, 3]
-    expected = {(r, c): expected_single(plane[r, c], 100, 2500, "viridis") for r, c in data}
-    assert_pixels(page, expected, screen, data)
-
-    # A real move of the z slider draws plane 5, and Python hears of it.
-    page.locator(".zarrview-slider[data-axis='z'] input[type='range']").fill("5")
-    wait_index(page, "z", 5)
-    plane = sample[1, 5]
-    expected = {(r, c): expected_single(plane[r, c], 100, 2500, "viridis") for r, c in data}
-    assert_pixels(page, expected, screen, data)
-    assert "{'c': 1, 'z': 5}" in run_code(page, "print(v.indices)")
+    check_sample_view_then_next_plane(page, sample)
     viewer.screenshot(path=str(ROOT / "docs/images/widget.png"))  # the README's picture
 
 
