@@ -33,6 +33,9 @@ BUCKET = "zarrview"
 # Both shard layouts: the index at the end is read with a suffix range request (bytes=-n),
 # the index at the start with a plain one.
 STORE_NAMES = ("v2.zarr", "v3.zarr", "sharded.zarr", "sharded_index_start.zarr", "image.ome.zarr")
+# gcp-storage-emulator ignores suffix ranges (bytes=-n) and answers the whole object, which a
+# shard index at the end needs: that layout is read on S3 only.
+GCS_STORE_NAMES = tuple(name for name in STORE_NAMES if name != "sharded.zarr")
 
 
 @dataclass(frozen=True)
@@ -266,10 +269,7 @@ def gcs_emulator(bucket: str = BUCKET) -> Iterator[Bucket]:
             url = f"{endpoint}/{bucket}/{urllib.parse.quote(key)}"
             requests.put(url, data=data, timeout=10).raise_for_status()
 
-        # The emulator ignores suffix ranges (bytes=-n) and answers the whole object, which a
-        # shard index at the end needs: that layout is read on S3 only.
-        stores = tuple(name for name in STORE_NAMES if name != "sharded.zarr")
-        yield Bucket("gs", bucket, options, endpoint, put, stores)
+        yield Bucket("gs", bucket, options, endpoint, put, GCS_STORE_NAMES)
     finally:
         for name, cls in previous.items():
             fsspec.register_implementation(name, cls, clobber=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 from remote_stores import (
+    GCS_STORE_NAMES,
     STORE_NAMES,
     Bucket,
     Stores,
@@ -98,10 +99,12 @@ def engine() -> Iterator[Engine]:
 # --- reads --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", STORE_NAMES)
-def test_reads_equal_numpy(bucket, stores, name):
-    if name not in bucket.stores:
-        pytest.skip("gcp-storage-emulator answers no suffix ranges; this layout is read on S3")
+@pytest.mark.parametrize(
+    ("protocol", "name"),
+    [("s3", name) for name in STORE_NAMES] + [("gs", name) for name in GCS_STORE_NAMES],
+)
+def test_reads_equal_numpy(request, stores, protocol, name):
+    bucket = request.getfixturevalue(protocol)
     dataset = jupyter_zarrview.open(bucket.url(name), storage_options=bucket.options)
     selections = SELECTIONS_IMAGE if name == "image.ome.zarr" else SELECTIONS_3D
     for level, expected in enumerate(stores.levels[name]):
