@@ -59,6 +59,12 @@ def jupyter_server(
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
         "PYTHONUNBUFFERED": "1",
     }
+    # Answered as a user would, once: no toast asking about news over the pages (and pictures).
+    notifications = (
+        home / "settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+    )
+    notifications.parent.mkdir(parents=True, exist_ok=True)
+    notifications.write_text(json.dumps({"fetchNews": "false"}))
     log_path = home / f"{module}.log"
     log = log_path.open("w")
     proc = subprocess.Popen(

@@ -96,7 +96,8 @@ def _browser_page(
     page.console_messages = messages  # for failure reports
     request.node.console_messages = messages
     # The token in the first URL becomes a cookie; later navigations need no token.
-    page.goto(f"{server.url}{start}?token={server.token}")
+    separator = "&" if "?" in start else "?"
+    page.goto(f"{server.url}{start}{separator}token={server.token}")
     page.wait_for_selector(ready, timeout=60_000)
     try:
         yield page
@@ -109,7 +110,8 @@ def _browser_page(
 
 @pytest.fixture
 def page(browser: object, lab: JupyterProcess, request: pytest.FixtureRequest) -> Iterator[object]:
-    with _browser_page(browser, lab, request, "lab", "#jp-main-dock-panel") as page:
+    # A clean workspace: the last test's notebook must not come back and start its kernel.
+    with _browser_page(browser, lab, request, "lab?reset", "#jp-main-dock-panel") as page:
         yield page
 
 

@@ -84,6 +84,24 @@ def run_cells_with_keyboard(page: Any) -> None:
         page.keyboard.press("Shift+Enter")
 
 
+def run_cell(page: Any, *, then_next: bool = True) -> None:
+    """Runs the active cell; ``then_next`` makes the next one active, as Shift+Enter does."""
+    command = "notebook:run-cell-and-select-next" if then_next else "notebook:run-cell"
+    # Not awaited, like run_all: the promise settles when the cell finishes.
+    page.evaluate("c => { window.jupyterapp.commands.execute(c); }", command)
+
+
+def screenshot_cells(page: Any, count: int, path: str) -> None:
+    """A picture of the notebook's first ``count`` cells, outputs included."""
+    page.evaluate("() => { document.querySelector('.jp-WindowedPanel-outer').scrollTop = 0; }")
+    boxes = [page.locator(".jp-Notebook .jp-Cell").nth(i).bounding_box() for i in range(count)]
+    top, bottom = boxes[0]["y"], max(b["y"] + b["height"] for b in boxes)
+    left, right = boxes[0]["x"], max(b["x"] + b["width"] for b in boxes)
+    page.screenshot(
+        path=path, clip={"x": left, "y": top, "width": right - left, "height": bottom - top}
+    )
+
+
 def run_code(page: Any, code: str, timeout: float = 30.0) -> str:
     """Runs code in the notebook's kernel (not in a cell) and returns what it printed."""
     return str(

@@ -13,7 +13,9 @@ from lab_driver import (
     canvas_pixels,
     open_notebook,
     run_all,
+    run_cell,
     run_code,
+    screenshot_cells,
     wait_idle,
     wait_index,
     write_notebook,
@@ -115,33 +117,38 @@ def test_path_viewer_shows_the_plane_then_the_next_one_and_python_sees_it(page, 
     )
     assert transport == "http"
     check_sample_view_then_next_plane(page, sample)
-    viewer.screenshot(path=str(ROOT / "docs/images/widget.png"))  # the README's picture
 
 
 def test_setting_state_from_python_moves_the_view(page, lab, sample):
     name = write_notebook(
         lab.root,
         [
-            "from jupyter_zarrview import ZarrView\n"
-            "v = ZarrView('sample.ome.zarr', composite=False, colormap='gray',"
-            " contrast=(0, 3000), indices={'c': 0, 'z': 1}, zoom=2.0, center=[200.0, 300.0])\n"
-            "v"
+            "from jupyter_zarrview import ZarrView\n\n"
+            "v = ZarrView(\n"
+            '    "sample.ome.zarr", composite=False, colormap="gray", contrast=(0, 3000),\n'
+            '    indices={"c": 0, "z": 1}, zoom=1.0, center=(300.0, 400.0),\n'
+            ")\n"
+            "v",
+            "# The view follows Python:\n"
+            'v.colormap, v.contrast, v.indices = "magma", (200, 1500), {"c": 0, "z": 6}',
         ],
     )
+    page.set_viewport_size({"width": 1280, "height": 1400})  # room for both cells' picture
     open_notebook(page, lab.url, name)
-    run_all(page)
+    run_cell(page)
     wait_idle(page, timeout=60_000)
-    run_code(
-        page, "v.colormap = 'magma'; v.contrast = [200.0, 1500.0]; v.indices = {'c': 0, 'z': 6}"
-    )
+    assert page.locator(".zarrview-colormap").input_value() == "gray"
+    run_cell(page, then_next=False)
     page.wait_for_function(
         "() => document.querySelector('.zarrview-colormap')?.value === 'magma'", timeout=20_000
     )
     wait_index(page, "z", 6)
-    screen, data = sample_points(page, 2.0, (200.0, 300.0), sample.shape[2:])
+    screen, data = sample_points(page, 1.0, (300.0, 400.0), sample.shape[2:])
     plane = sample[0, 6]
     expected = {(r, c): expected_single(plane[r, c], 200, 1500, "magma") for r, c in data}
     assert_pixels(page, expected, screen, data)
+    # The README's picture: the cells and the view they made, as checked just now.
+    screenshot_cells(page, 2, str(ROOT / "docs/images/widget.png"))
 
 
 def test_zooming_in_switches_to_a_finer_level(page, lab, sample):
