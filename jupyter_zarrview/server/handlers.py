@@ -158,8 +158,9 @@ class ApiHandler(_Handler):
             )
 
         result = None
-        if op == "tile":
-            # A 304 or a cached tile needs no read slot: it must not queue behind cold reads.
+        if op == "tile" and context.slots.locked():
+            # Every read slot is taken: a 304 or a cached tile needs none, so it must not queue
+            # behind cold reads. (With a slot free, the read path answers those as fast.)
             loop = asyncio.get_running_loop()
             result = await loop.run_in_executor(context.quick_executor, without_reading)
         if result is None:
