@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import urllib.error
 import urllib.parse
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 from .view_state import LINK_STATE
 
-__all__ = ["StoreLink", "link", "zarr_url"]
+__all__ = ["StoreLink", "ViewLink", "link", "zarr_url"]
 
 
 class StoreLink(NamedTuple):
@@ -26,6 +27,24 @@ class StoreLink(NamedTuple):
 
     url: str
     storage_options: dict[str, Any]
+
+
+class ViewLink(str):
+    """The URL of a view: a plain ``str`` to code, a link that opens a new tab in a notebook.
+
+    A notebook shows a bare string quoted and unclickable; this shows the same URL as an
+    anchor. Everything else (``==``, f-strings, JSON, ``repr``) treats it as the string it is.
+    """
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        url = html.escape(self, quote=True)
+        return f'<a href="{url}" target="_blank" rel="noopener">{url}</a>'
+
+    def _repr_markdown_(self) -> str:
+        # An autolink: the URL's own `_` and `*` stay as they are, not emphasis.
+        return f"<{self}>"
 
 
 def _running_servers() -> list[dict[str, Any]]:
@@ -61,12 +80,13 @@ def link(
     array: str | None = None,
     server: dict[str, Any] | None = None,
     **view_state: Any,
-) -> str:
+) -> ViewLink:
     """A URL that opens JupyterLab with ``path`` in a ZarrView tab, at the given view.
 
     ``view_state`` takes the viewer's state: ``indices``, ``zoom``, ``center``, ``colormap``,
     ``contrast``, ``gamma``, ``composite``, ``channels``, ``displayed_axes``, ``level``. The
-    URL carries no credentials: whoever opens it logs in to Jupyter as usual.
+    URL carries no credentials: whoever opens it logs in to Jupyter as usual. It is a ``str``
+    that a notebook shows as a clickable link.
     """
     unknown = sorted(set(view_state) - set(LINK_STATE))
     if unknown:
@@ -80,7 +100,7 @@ def link(
     state = {k: list(v) if isinstance(v, tuple) else v for k, v in view_state.items()}
     if state:
         params["zarrview-state"] = json.dumps(state, separators=(",", ":"))
-    return f"{info['url'].rstrip('/')}/lab?{urlencode(params, quote_via=quote)}"
+    return ViewLink(f"{info['url'].rstrip('/')}/lab?{urlencode(params, quote_via=quote)}")
 
 
 def zarr_url(

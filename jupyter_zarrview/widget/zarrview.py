@@ -19,6 +19,8 @@ from .sources import http_source
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ..links import ViewLink
+
 __all__ = ["ZarrView"]
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -135,8 +137,11 @@ class ZarrView(anywidget.AnyWidget):
             self.info = self._dataset.info()
         return changed
 
-    def link(self, *, server: dict[str, Any] | None = None) -> str:
-        """A URL that opens this view (data, plane, zoom, contrast) in a JupyterLab tab."""
+    def link(self, *, server: dict[str, Any] | None = None) -> ViewLink:
+        """A URL that opens this view (data, plane, zoom, contrast) in a JupyterLab tab.
+
+        A ``str``, shown in a notebook as a link that opens in a new browser tab.
+        """
         from ..links import link
 
         if not self._http or "://" in str(self._http["path"]):

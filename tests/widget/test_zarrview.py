@@ -187,3 +187,14 @@ def test_link_carries_the_view(volume):
     assert url.startswith("http://127.0.0.1:8888/user/alice/lab?zarrview=vol.zarr&zarrview-state=")
     assert "%22viridis%22" in url
     assert "%22dim_0%22%3A1" in url
+
+
+def test_a_views_link_shows_as_a_clickable_anchor(volume):
+    path, _ = volume
+    view = ZarrView(path, zoom=2.0)
+    server = {"url": "http://127.0.0.1:8888/user/alice/", "root_dir": str(path.parent)}
+    url = view.link(server=server)
+    shown = url._repr_html_()
+    assert shown.startswith('<a href="http://127.0.0.1:8888/user/alice/lab?zarrview=vol.zarr&amp;')
+    assert shown.endswith(' target="_blank" rel="noopener">' + url.replace("&", "&amp;") + "</a>")
+    assert url._repr_markdown_() == f"<{url}>"
