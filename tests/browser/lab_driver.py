@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from pathlib import Path
+from typing import Any
 
 IDLE = ".zarrview[data-state='idle']"
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def readme_picture(name: str) -> str:
+    """Where a test saves the picture the README shows as ``docs/images/<name>``.
+
+    The README's copy is tracked: it is replaced only when ``ZARRVIEW_WRITE_PICTURES=1`` asks
+    for it, so that a test run leaves a clean checkout. Otherwise the picture goes to the
+    git-ignored ``test-results/``, to look at after a run.
+    """
+    asked = os.environ.get("ZARRVIEW_WRITE_PICTURES", "") not in ("", "0")
+    folder = _ROOT / ("docs/images" if asked else "test-results")
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / name)
 
 
 def write_notebook(root: Path, cells: list[str], name: str | None = None) -> str:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import zarr
 from browser_setup import CHROMIUM, CHROMIUM_ARGS
-from lab_driver import canvas_pixels
-from test_notebook_widget import ROOT, SPEC, expected_single, sample  # noqa: F401 - a fixture
+from lab_driver import canvas_pixels, readme_picture
+from test_notebook_widget import SPEC, expected_single, sample  # noqa: F401 - a fixture
 
 import jupyter_zarrview
 
@@ -113,7 +113,7 @@ def test_context_menu_opens_a_zarr_folder_in_a_tab_that_survives_a_reload(page, 
     tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")
     assert tab.inner_text() == "sample.ome.zarr"
     check_fitted_composite(page, levels)
-    page.screenshot(path=str(ROOT / "docs/images/panel.png"))  # the README's picture
+    page.screenshot(path=readme_picture("panel.png"))
     sessions = json.loads(lab.api("api/sessions"))
     assert sessions == []  # no kernel was started for the panel
 

@@ -12,6 +12,7 @@ import zarr
 from lab_driver import (
     canvas_pixels,
     open_notebook,
+    readme_picture,
     run_all,
     run_cell,
     run_code,
@@ -148,7 +149,7 @@ def test_setting_state_from_python_moves_the_view(page, lab, sample):
     expected = {(r, c): expected_single(plane[r, c], 200, 1500, "magma") for r, c in data}
     assert_pixels(page, expected, screen, data)
     # The README's picture: the cells and the view they made, as checked just now.
-    screenshot_cells(page, 2, str(ROOT / "docs/images/widget.png"))
+    screenshot_cells(page, 2, readme_picture("widget.png"))
 
 
 def test_zooming_in_switches_to_a_finer_level(page, lab, sample):
