@@ -1,6 +1,6 @@
 """The server extension under load, on loopback: a real ``jupyter server`` and concurrent clients.
 
-    python benchmarks/load_http.py [--clients 8] [--duration 20] [--cache-mib 256]
+    python benchmarks/load_http.py [--clients 8] [--duration 20] [--cache-mib 256] [--idle 15]
 
 Writes a 3-D uint16 dataset (64 x 2048 x 2048, 64^3 chunks: 512 MiB raw) in a temporary root dir,
 starts ``jupyter server`` on 127.0.0.1 with a token, then runs N clients fetching random 512 x 512
@@ -19,9 +19,14 @@ reads in this process, measured sequentially in the same run:
 During the load, a probe also asks again and again for one tile the server has cached: such
 answers skip the read slots, so they must stay fast however busy the readers are.
 
+After the load and a settle, the idle cost: the server's CPU over an idle window (from
+``/proc/<pid>/stat``, as a share of one core), the requests it answered in that window (Jupyter's
+own count, from its ``/metrics``) and how its RSS moved.
+
 The bars: a warm tile over HTTP at most 1.5x the in-process read; ``/api/status`` p95 < 50 ms
 with 8 clients reading; RSS growth, from a server that has answered its first tile, within the
-cache size plus a fixed allowance for the interpreter's and allocator's own memory.
+cache size plus a fixed allowance for the interpreter's and allocator's own memory; idle, no
+request served, at most 1% of a core and no RSS growth.
 """
 
 from __future__ import annotations
@@ -39,11 +44,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import aiohttp
 import numpy as np
 import zarr
+from prometheus_client.parser import text_string_to_metric_families
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -68,20 +76,112 @@ def _rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def write_dataset(path: Path, shape: tuple[int, ...], chunk: int) -> None:
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of all of ``pid``'s threads so far."""
+    text = Path(f"/proc/{pid}/stat").read_text()
+    # The command name may hold spaces or parentheses: count fields from its closing one.
+    fields = text[text.rindex(")") + 2 :].split()
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+async def answered(session, base: str) -> dict[tuple[str, str], int]:
+    """Requests the server has answered so far, per (handler, status), by Jupyter's own count.
+
+    Jupyter counts each request as it finishes (its ``/metrics``); the scrapes themselves are
+    left out, so two readings differ by exactly the requests other clients made in between.
+    """
+    async with session.get(base + "metrics") as r:
+        text = await r.text()
+        if r.status != 200:
+            raise RuntimeError(f"/metrics answered {r.status}: {text[:200]!r}")
+    out: dict[tuple[str, str], int] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != "http_request_duration_seconds":
+            continue
+        for sample in family.samples:
+            handler = sample.labels.get("handler", "")
+            if sample.name.endswith("_count") and not handler.endswith("MetricsHandler"):
+                key = (handler, sample.labels.get("status_code", ""))
+                out[key] = out.get(key, 0) + int(sample.value)
+    return out
+
+
+@dataclass(frozen=True)
+class IdleCost:
+    """What the server costs while nobody asks it anything."""
+
+    seconds: float
+    cpu_share: float  # of one core
+    requests: int
+    rss_drift_mib: float
+
+    def lines(self) -> list[str]:
+        # /proc counts CPU in clock ticks: the smallest share the window can show.
+        tick = 100 / os.sysconf("SC_CLK_TCK") / self.seconds
+        return [
+            f"idle cost, a {self.seconds:.0f} s window once the load had settled:",
+            f"  server CPU                    {self.cpu_share * 100:.2f} % of a core"
+            f" (one tick: {tick:.2f} %)",
+            f"  requests answered             {self.requests}",
+            f"  RSS drift                     {self.rss_drift_mib:+.1f} MiB",
+        ]
+
+    def bars(self) -> dict[str, bool]:
+        return {
+            "idle: no request answered": self.requests == 0,
+            "idle: server CPU <= 1% of a core": self.cpu_share <= 0.01,
+            "idle: RSS grows <= 1 MiB": self.rss_drift_mib <= 1.0,
+        }
+
+
+async def idle_cost(session, base: str, pid: int, seconds: float) -> IdleCost:
+    """The server's CPU, answered requests and RSS drift over ``seconds`` of nobody asking."""
+    before = sum((await answered(session, base)).values())
+    rss0, cpu0, t0 = _rss_mib(pid), cpu_seconds(pid), time.monotonic()
+    await asyncio.sleep(seconds)
+    # CPU before the closing scrape, so the window holds none of the scrapes' own work.
+    cpu1, t1, rss1 = cpu_seconds(pid), time.monotonic(), _rss_mib(pid)
+    after = sum((await answered(session, base)).values())
+    return IdleCost(t1 - t0, (cpu1 - cpu0) / (t1 - t0), after - before, rss1 - rss0)
+
+
+def write_dataset(
+    path: Path,
+    shape: tuple[int, ...],
+    chunk: int | tuple[int, int, int],
+    *,
+    dtype: str = "uint16",
+    zarr_format: Literal[2, 3] = 3,
+    shards: tuple[int, int, int] | None = None,
+) -> None:
+    """A 3-D uint16 or uint8 array of smooth structure and noise, written slab by slab."""
+    chunks = (chunk, chunk, chunk) if isinstance(chunk, int) else chunk
     arr = zarr.create_array(
-        str(path), shape=shape, chunks=(chunk, chunk, chunk), dtype="uint16", fill_value=0
+        str(path),
+        shape=shape,
+        chunks=chunks,
+        shards=shards,
+        dtype=dtype,
+        fill_value=0,
+        zarr_format=zarr_format,
     )
+    scale = 16 if dtype == "uint8" else 1  # keeps the same picture inside uint8's range
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[0 : shape[1], 0 : shape[2]].astype(np.float32)
-    for z0 in range(0, shape[0], chunk):
-        depth = min(chunk, shape[0] - z0)
-        slab = np.empty((depth, shape[1], shape[2]), dtype=np.uint16)
+    step = (shards or chunks)[0]
+    for z0 in range(0, shape[0], step):
+        depth = min(step, shape[0] - z0)
+        slab = np.empty((depth, shape[1], shape[2]), dtype=dtype)
         for dz in range(depth):
             # Smooth structure plus sensor-like noise: compresses as real images do, partly.
             plane = 1000 + 800 * np.sin((xx + 7 * (z0 + dz)) / 97.0) * np.cos(yy / 61.0)
-            noise = rng.integers(0, 64, size=plane.shape, dtype=np.uint16)
-            slab[dz] = plane.astype(np.uint16) + noise
+            noise = rng.integers(0, 64 // scale, size=plane.shape, dtype=dtype)
+            slab[dz] = (plane / scale).astype(dtype) + noise
         arr[z0 : z0 + depth] = slab
 
 
@@ -311,6 +411,7 @@ async def run(args: argparse.Namespace) -> int:
             # it keeps after that is what the load left behind.
             await asyncio.sleep(args.settle)
             rss_after = _rss_mib(proc.pid)
+            idle = await idle_cost(session, base, proc.pid, args.idle)
 
         tiles = len(result["latencies"])
         lat, status, hits = result["latencies"], result["status"], result["cached"]
@@ -341,6 +442,8 @@ async def run(args: argparse.Namespace) -> int:
         print(f"  ratio HTTP / in-process, chunk-warm  {warm_ratio:.2f}")
         print(f"  same, less Jupyter's floor           {beyond_floor:.2f}")
         print(f"  ratio HTTP / in-process, page-warm   {page_ratio:.2f}")
+        for line in idle.lines():
+            print(line)
         bars = {
             "page-warm tile over HTTP <= 1.5x in-process": page_ratio <= 1.5,
             "chunk-warm tile over HTTP <= 1.5x in-process": warm_ratio <= 1.5,
@@ -348,6 +451,7 @@ async def run(args: argparse.Namespace) -> int:
             "/api/status p95 < 50 ms under load": pct(status, 95) < 0.050,
             f"RSS growth <= cache + {RSS_ALLOWANCE_MIB} MiB": growth
             <= args.cache_mib + RSS_ALLOWANCE_MIB,
+            **idle.bars(),
         }
         for name, ok in bars.items():
             print(f"{'PASS' if ok else 'MISS'}  {name}")
@@ -384,6 +488,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--settle", type=float, default=12.0, help="seconds idle before the last RSS reading"
+    )
+    parser.add_argument(
+        "--idle", type=float, default=15.0, help="seconds of the idle window after the settle"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data and logs")
     args = parser.parse_args()
