@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
@@ -14,7 +13,15 @@ from traitlets import Dict, Float, Int, List, TraitError, Unicode, default, vali
 
 from ..engine import Engine
 from ..protocol import Limits
+from .context import SETTINGS_KEY, ServerContext
 from .datasets import DatasetCache
+from .handlers import (
+    ApiHandler,
+    SharedKeyHandler,
+    ShareHandler,
+    StoreKeyHandler,
+    ZarrFoldersHandler,
+)
 from .memory import memory_trimmer
 from .paths import Roots
 from .share_links import ShareLinks
@@ -22,31 +29,7 @@ from .share_links import ShareLinks
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-__all__ = ["ServerContext", "ZarrViewExtension"]
-
-SETTINGS_KEY = "zarrview_context"
-
-
-@dataclass(frozen=True)
-class ServerContext:
-    """What every handler shares: the engine, the rules and the bounds on concurrent reads.
-
-    ``executor`` runs reads, at most ``slots`` at once; ``quick_executor`` answers what needs
-    no read (304s, cached tiles), so those never wait behind reads. ``share_links`` is None
-    when the admin has switched share links off.
-    """
-
-    engine: Engine
-    datasets: DatasetCache
-    limits: Limits
-    slots: asyncio.Semaphore
-    executor: Executor
-    quick_executor: Executor
-    share_links: ShareLinks | None = None
-
-    @property
-    def roots(self) -> Roots:
-        return self.datasets.roots
+__all__ = ["ZarrViewExtension"]
 
 
 class ZarrViewExtension(ExtensionApp):
@@ -188,14 +171,6 @@ class ZarrViewExtension(ExtensionApp):
         )
 
     def initialize_handlers(self) -> None:
-        from .handlers import (
-            ApiHandler,
-            SharedKeyHandler,
-            ShareHandler,
-            StoreKeyHandler,
-            ZarrFoldersHandler,
-        )
-
         self.handlers.extend(
             [
                 (r"/zarrview/api/v1/zarr-folders", ZarrFoldersHandler),

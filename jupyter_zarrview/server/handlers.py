@@ -27,9 +27,9 @@ from tornado import web
 
 from ..engine import BadParameter, NotFound, PathNotAllowed, ZarrViewError
 from ..protocol import Answer, answer_without_reading, error_answer, etag_matches, handle
-from .app import SETTINGS_KEY
 from .byte_ranges import Unsatisfiable, parse_range
 from .compression import choose_encoding, compress_if_smaller
+from .context import SETTINGS_KEY
 from .store_keys import locate_key, locate_store, read_key
 from .zarr_folders import zarr_folders
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import TypeVar
 
-    from .app import ServerContext
+    from .context import ServerContext
     from .store_keys import StoreKey
 
     T = TypeVar("T")

@@ -9,7 +9,7 @@ from typing import Literal
 import pytest
 from server_helpers import TOKEN, tile_array
 
-from jupyter_zarrview.server.app import SETTINGS_KEY
+from jupyter_zarrview.server.context import SETTINGS_KEY
 
 SLOTS = 2
 

@@ -10,7 +10,7 @@ from server_helpers import MAX_TILE_ELEMENTS
 from traitlets import TraitError
 
 from jupyter_zarrview.server import ZarrViewExtension, _jupyter_server_extension_points
-from jupyter_zarrview.server.app import SETTINGS_KEY
+from jupyter_zarrview.server.context import SETTINGS_KEY
 from jupyter_zarrview.server.memory import memory_trimmer
 
 

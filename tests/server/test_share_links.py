@@ -14,7 +14,7 @@ import zarr
 from server_helpers import TOKEN, any_status, error_of
 
 import jupyter_zarrview
-from jupyter_zarrview.server.app import SETTINGS_KEY
+from jupyter_zarrview.server.context import SETTINGS_KEY
 
 
 @pytest.fixture
