@@ -80,8 +80,13 @@ class DatasetCache:
             entry = _Entry(dataset, time.monotonic(), threading.Lock())
             with self._lock:
                 self._entries[key] = entry
+                evicted = []
                 while len(self._entries) > self._size:
-                    self._entries.popitem(last=False)
+                    evicted.append(self._entries.popitem(last=False)[1].dataset)
+            # The engine keeps every dataset it opened: without this, one per store ever viewed
+            # would stay in memory for the server's lifetime, past this LRU.
+            for old in evicted:
+                self._engine.forget(old)
             return dataset
         if refresh and self._stale(entry):
             # One refresh at a time per dataset; the infos that waited for it use its result.
