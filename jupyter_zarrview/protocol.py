@@ -145,7 +145,7 @@ def _tile(
 ) -> Answer:
     level = _level(params, len(ds.levels), default=0)
     shape = tuple(ds.levels[level].shape)
-    selection = _selection(params, shape)
+    selection = _selection(params, shape, required=True)
     elements = _element_count(selection, shape)
     if elements > limits.max_tile_elements:
         raise SelectionTooLarge(
@@ -254,9 +254,23 @@ def _bins(params: Mapping[str, str], limits: Limits) -> int:
     return int(text)
 
 
-def _selection(params: Mapping[str, str], shape: tuple[int, ...]) -> tuple[int | slice, ...]:
+def _selection(
+    params: Mapping[str, str], shape: tuple[int, ...], *, required: bool = False
+) -> tuple[int | slice, ...]:
+    """``sel`` parsed against ``shape``. Without it: a 400 when ``required`` (a tile), else
+    the whole level (stats, whose cost sampling bounds)."""
     text = params.get("sel")
     if text is None:
+        if required:
+            whole = ",".join(":" for _ in shape)
+            raise BadParameter(
+                "sel is required for a tile: one entry per axis of the level",
+                parameter="sel",
+                expected=(
+                    f"{len(shape)} comma-separated entries, one per axis, "
+                    f"e.g. {whole!r} for all of it"
+                ),
+            )
         return tuple(slice(None) for _ in shape)
     if len(text) > _MAX_SEL_CHARS:
         raise BadParameter(

@@ -118,6 +118,20 @@ def test_304_through_handle_reads_nothing(plain, engine, monkeypatch):
     assert again == Answer(304, {"ETag": first.headers["ETag"]})
 
 
+def test_tile_without_sel_through_handle_is_a_400_naming_sel(plain, engine, monkeypatch):
+    # The kernel transport calls handle too: it refuses the same, before reading anything.
+    monkeypatch.setattr(engine, "read", lambda *a: pytest.fail("a refusal must not read"))
+    answer = handle("tile", {"level": "0"}, plain, engine, Limits())
+    assert (answer.status, answer.json["parameter"]) == (400, "sel")
+    assert answer.body is None
+
+
+def test_stats_without_sel_are_of_the_whole_level(plain, engine, layout):
+    answer = handle("stats", {"level": "0"}, plain, engine, Limits())
+    assert answer.status == 200
+    assert answer.json["channels"][0]["count"] == layout.arrays["plain2d.zarr"][0].size
+
+
 def test_413_uses_the_limit_it_is_given(plain, engine):
     answer = handle("tile", {"sel": "0:10,0:10"}, plain, engine, Limits(max_tile_elements=99))
     assert (answer.status, answer.json["limit"]) == (413, 99)

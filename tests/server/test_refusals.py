@@ -371,6 +371,20 @@ async def test_400_on_bad_sel(api, sel, message, expected):
     assert error_of(response) == {"error": message, "parameter": "sel", "expected": expected}
 
 
+@pytest.mark.parametrize("level", [None, "0", "2"])
+async def test_400_on_a_tile_without_sel(api, level):
+    # The viewer always sends sel; a tile without one would be a whole level, which no client
+    # means to ask for (the protocol gives sel no default).
+    params = {} if level is None else {"level": level}
+    response = await api("tile", path="ome04.zarr", **params)
+    assert response.code == 400
+    assert error_of(response) == {
+        "error": "sel is required for a tile: one entry per axis of the level",
+        "parameter": "sel",
+        "expected": "5 comma-separated entries, one per axis, e.g. ':,:,:,:,:' for all of it",
+    }
+
+
 async def test_400_on_sel_longer_than_any_selection(api):
     sel = ",".join(["0"] * 600)
     response = await api("tile", path="plain2d.zarr", sel=sel)
