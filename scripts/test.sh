@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, types, JS unit tests, Python tests, browser tests in real
-# JupyterLab with headless Chromium. Installs what it needs first.
+# JupyterLab with headless Chromium, and under a real JupyterHub. Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,10 @@ if ! command -v chromium >/dev/null; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+
+echo "== configurable-http-proxy, the JupyterHub tests' proxy (npm)"
+# Into the git-ignored virtualenv, so the checkout stays clean; tests/hub looks for it there.
+npm install --prefix .venv/chp --no-audit --no-fund configurable-http-proxy@5
 
 echo "== lint"
 ruff check .
