@@ -1,4 +1,4 @@
-"""A thread-safe least-recently-used cache bounded by the bytes it holds."""
+"""Thread-safe bounded memories: results by the bytes they hold, and keys seen before."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-__all__ = ["ByteLRU"]
+__all__ = ["ByteLRU", "SeenBefore"]
 
 
 class ByteLRU:
@@ -63,3 +63,25 @@ class ByteLRU:
         with self._lock:
             self._items.clear()
             self._bytes = 0
+
+
+class SeenBefore:
+    """Remembers the last ``max_keys`` keys asked about: a doorkeeper for a cache's admission.
+
+    ``check(key)`` is True when ``key`` was asked about before (and is still remembered), and
+    remembers it either way.
+    """
+
+    def __init__(self, max_keys: int) -> None:
+        self.max_keys = max(1, int(max_keys))
+        self._keys: OrderedDict[Hashable, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def check(self, key: Hashable) -> bool:
+        with self._lock:
+            seen = key in self._keys
+            self._keys[key] = None
+            self._keys.move_to_end(key)
+            while len(self._keys) > self.max_keys:
+                self._keys.popitem(last=False)
+            return seen

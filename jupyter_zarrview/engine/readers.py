@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from .cache import SeenBefore
 from .errors import ChunkNotReady, store_failure
+from .selection import chunk_box
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -45,7 +47,20 @@ def to_wire_order(a: np.ndarray) -> np.ndarray:
 
 
 class TensorstoreReader:
-    """A local Zarr array read by tensorstore, sharing the engine's chunk cache."""
+    """A local Zarr array read by tensorstore; chunks read twice stay in the engine's cache.
+
+    Two handles on the array: one whose decoded chunks go to the engine's cache pool, one with
+    no cache at all. A read goes through the cached handle only when an earlier read touched the
+    same chunks (another plane of the same chunk slab, or the same tile again): that is what a
+    scrub does, and the viewer's read-ahead of the neighbouring planes asks for it right after
+    the first plane is shown. A plane that is looked at once (a jump) is read as tensorstore
+    reads it without a cache: keeping a slab's decoded chunks costs fresh memory for all of
+    them, 64 planes' worth for a plane of 64^3 chunks, which slowed such reads by about half
+    and filled the cache with slabs nobody scrubbed (docs/engine.md, "Cold reads").
+    """
+
+    #: Chunk boxes remembered per array: far more than the tiles of the planes on screen.
+    SEEN_KEYS = 4096
 
     def __init__(self, path: Path, zarr_format: int, meta: zarr.Array, context: ts.Context) -> None:
         import tensorstore as ts
@@ -58,17 +73,28 @@ class TensorstoreReader:
             "recheck_cached_data": "open",
             "recheck_cached_metadata": "open",
         }
-        self._store = ts.open(spec, read=True, open=True, context=context).result()
-        self.shape = tuple(int(s) for s in self._store.shape)
+        # The same thread pools as the engine's context, without its cache pool.
+        uncached = ts.Context(ts.Context.Spec({"cache_pool": {"total_bytes_limit": 0}}), context)
+        self._cached = ts.open(spec, read=True, open=True, context=context).result()
+        self._uncached = ts.open(spec, read=True, open=True, context=uncached).result()
+        self._seen = SeenBefore(self.SEEN_KEYS)
+        self.shape = tuple(int(s) for s in self._cached.shape)
         self.chunks = tuple(int(c) for c in meta.chunks)
+        # What tensorstore decodes and caches: the inner chunks of a sharded array.
+        inner = self._cached.chunk_layout.read_chunk.shape or self.chunks
+        self._read_chunks = tuple(
+            int(c) if c else m for c, m in zip(inner, self.chunks, strict=True)
+        )
         self.dtype = np.dtype(meta.dtype)
         self.fill_value = meta.fill_value
         if self.shape != tuple(meta.shape):
             raise ValueError("tensorstore and zarr disagree on the shape")
 
     def read(self, selection: Selection) -> np.ndarray:
+        again = self._seen.check(chunk_box(selection, self._read_chunks))
+        store = self._cached if again else self._uncached
         try:
-            out = self._store[selection].read().result()
+            out = store[selection].read().result()
         except ValueError as exc:
             raise ChunkNotReady(f"a chunk could not be read: {exc}") from exc
         return to_wire_order(np.asarray(out, dtype=self.dtype.newbyteorder("=")))

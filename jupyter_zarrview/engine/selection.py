@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Selection",
+    "chunk_box",
     "normalize_selection",
     "parse_selection",
     "selection_shape",
@@ -107,3 +108,16 @@ def selection_text(selection: Selection) -> str:
     return ",".join(
         f"{s.start}:{s.stop}:{s.step}" if isinstance(s, slice) else str(s) for s in selection
     )
+
+
+def chunk_box(selection: Selection, chunks: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    """The chunks a normalized selection touches: first and last chunk index per axis."""
+    box = []
+    for entry, size in zip(selection, chunks, strict=True):
+        if isinstance(entry, slice):
+            count = len(range(entry.start, entry.stop, entry.step))
+            last = entry.start + max(0, count - 1) * entry.step
+            box.append((entry.start // size, last // size))
+        else:
+            box.append((entry // size, entry // size))
+    return tuple(box)
