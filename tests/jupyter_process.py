@@ -27,6 +27,7 @@ class JupyterProcess:
     url: str  # ends with the base URL, e.g. http://127.0.0.1:PORT/user/alice/
     token: str
     root: Path
+    pid: int = 0  # the server process, for what it costs (CPU, memory)
 
     def api(self, path: str, method: str = "GET") -> bytes:
         request = urllib.request.Request(
@@ -91,7 +92,9 @@ def jupyter_server(
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    server = JupyterProcess(url=f"http://127.0.0.1:{port}{base_url}", token=token, root=root)
+    server = JupyterProcess(
+        url=f"http://127.0.0.1:{port}{base_url}", token=token, root=root, pid=proc.pid
+    )
     deadline = time.monotonic() + 60
     while True:
         try:

@@ -1,31 +1,21 @@
 import type { Transport } from '../protocol/answer';
-import { decodeTile } from '../protocol/decodeTile';
 import { ProtocolError } from '../protocol/protocolError';
+import { Camera } from './camera';
 import { CanvasRenderer } from './canvasRenderer';
 import { hexColor, lut } from './colormaps';
+import { contrastLimits, type IStatsChannel } from './contrast';
 import { ControlPanel } from './controlPanel';
 import { GlRenderer } from './glRenderer';
+import { bindInput } from './input';
+import { ImageLayer, type IPlaneLayout } from './layers/imageLayer';
 import { chooseLevel, levelRefs, type LevelRef } from './levels';
-import { toPlaneStack } from './planeStack';
-import type { Mix, PlaneStack, Renderer } from './renderer';
+import type { Mix, Renderer } from './renderer';
 import { formatLength, niceLength } from './scaleBar';
-import { TileCache } from './tileCache';
-import { TILE_SIZE, tileRange, tileSelection, tilesInView, type TileKey } from './tileGrid';
+import { TileScheduler } from './tileScheduler';
 import type { ViewModel } from './viewModel';
 import type { IChannelState, IDatasetInfo, ViewState } from './viewState';
 
-interface ILoaded {
-  stack: PlaneStack;
-  bytes: number;
-}
-
-interface IStatsChannel {
-  percentiles: Record<string, number>;
-  histogram: { min: number | null; max: number | null; counts: number[] };
-}
-
 const MAX_IN_FLIGHT = 6;
-const CACHE_BYTES = 256 * 2 ** 20;
 const STATE_KEYS: (keyof ViewState & string)[] = [
   'info',
   'indices',
@@ -61,8 +51,9 @@ function isAbort(error: unknown): boolean {
 }
 
 /**
- * The viewer: fetches tiles of the plane in view at the level the zoom needs (coarsest first),
- * caches them, draws them, and keeps the model in step with what the user does.
+ * The viewer: a camera over a stack of layers (today the image), one frame loop that plans what
+ * to fetch and draws what is here, and the model kept in step with what the user does. Tiles are
+ * fetched by a scheduler with one budget for every layer; an idle view asks for nothing.
  */
 export class Viewer {
   readonly root: HTMLDivElement;
@@ -74,15 +65,12 @@ export class Viewer {
   private _readout: HTMLDivElement;
   private _levelBadge: HTMLDivElement;
   private _message: HTMLDivElement;
+  private _camera: Camera;
+  private _image: ImageLayer;
+  private _scheduler: TileScheduler;
   private _info: IDatasetInfo | null = null;
   private _refs: LevelRef[] = [];
   private _axes: { row: number; col: number; sliders: string[] } = { row: 0, col: 1, sliders: [] };
-  private _center: [number, number] = [0, 0];
-  private _zoom = 1;
-  private _fitted = false;
-  private _cache: TileCache<ILoaded>;
-  private _inFlight = new Map<string, AbortController>();
-  private _failed = new Map<string, number>();
   private _frame = 0;
   private _disposed = false;
   private _saveTimer: ReturnType<typeof setTimeout> | null = null;
@@ -92,6 +80,7 @@ export class Viewer {
   private _autoPending = false;
   private _resize: ResizeObserver | null = null;
   private _listeners: [string, () => void][] = [];
+  private _unbindInput: () => void;
   private _error = '';
   private _fillingDefaults = false;
 
@@ -110,6 +99,7 @@ export class Viewer {
     this._readout = el('div', 'zarrview-readout');
     this._levelBadge = el('div', 'zarrview-level');
     this._message = el('div', 'zarrview-message');
+    this._camera = new Camera(() => [Math.max(1, this._stage.clientWidth), Math.max(1, this._stage.clientHeight)]);
     const buttons = el('div', 'zarrview-zoom');
     for (const [text, title, action] of [
       ['+', 'Zoom in (+)', () => this._zoomBy(2)],
@@ -135,18 +125,38 @@ export class Viewer {
 
     this._renderer = GlRenderer.create(this._canvas) ?? new CanvasRenderer(this._canvas);
     this.root.dataset.renderer = this._renderer.kind;
-    this._cache = new TileCache<ILoaded>(CACHE_BYTES, loaded => this._renderer.release(loaded.stack));
+    this._image = new ImageLayer(this._transport, this._renderer);
+    this._scheduler = new TileScheduler({
+      maxInFlight: MAX_IN_FLIGHT,
+      wake: () => this._render(),
+      onError: error => this._showError(error)
+    });
 
     for (const key of STATE_KEYS) {
       const callback = () => this._onModelChange(key);
       this._model.on(`change:${key}`, callback);
       this._listeners.push([`change:${key}`, callback]);
     }
-    this._bindInput();
+    this._unbindInput = bindInput({
+      canvas: this._canvas,
+      root: this.root,
+      camera: this._camera,
+      moved: () => {
+        this._saveView();
+        this._render();
+      },
+      hover: point => this._showValue(point),
+      key: event => this._onKey(event)
+    });
     this._resize = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => this._onResize());
     this._resize?.observe(this._stage);
     this._onResize();
     void this._start();
+  }
+
+  /** Tile requests this view has started: what tests and benchmarks count. */
+  get requestsStarted(): number {
+    return this._scheduler.started;
   }
 
   // -- set-up -----------------------------------------------------------------------------
@@ -185,13 +195,11 @@ export class Viewer {
     this._applyHeight();
     this._fillDefaults(info);
     this._layoutAxes();
-    if (!this._fitted) {
+    if (!this._camera.placed) {
       const zoom = this._model.get('zoom');
       const center = this._model.get('center');
       if (zoom && center) {
-        this._zoom = zoom;
-        this._center = [center[0], center[1]];
-        this._fitted = true;
+        this._camera.place(zoom, [center[0], center[1]]);
       } else {
         this._fit(false);
       }
@@ -276,7 +284,7 @@ export class Viewer {
     const moved = row !== this._axes.row || col !== this._axes.col;
     this._axes = { row, col, sliders };
     this._refs = levelRefs(info, row, col);
-    if (moved && this._fitted) {
+    if (moved && this._camera.placed) {
       this._fit(true);
     }
   }
@@ -285,43 +293,36 @@ export class Viewer {
     return !!this._info && this._info.channel_axis !== null && this._model.get('composite');
   }
 
-  // -- view geometry ------------------------------------------------------------------------
-  private _size(): [number, number] {
-    return [Math.max(1, this._stage.clientWidth), Math.max(1, this._stage.clientHeight)];
+  /** What every layer is cut by, as of now. */
+  private _layout(): IPlaneLayout {
+    return {
+      info: this._info as IDatasetInfo,
+      refs: this._refs,
+      row: this._axes.row,
+      col: this._axes.col,
+      composite: this._composite(),
+      indices: this._model.get('indices')
+    };
   }
 
+  // -- view geometry ------------------------------------------------------------------------
   private _extent(): [number, number] {
     const shape = this._info?.levels[0]?.shape ?? [1, 1];
     return [shape[this._axes.row] ?? 1, shape[this._axes.col] ?? 1];
   }
 
   private _fit(save: boolean): void {
-    const [w, h] = this._size();
-    const [rows, cols] = this._extent();
-    this._zoom = Math.min(w / cols, h / rows);
-    this._center = [rows / 2, cols / 2];
-    this._fitted = true;
+    this._camera.fit(this._extent());
     if (save) {
       this._saveView();
     }
     this._render();
   }
 
-  private _zoomBy(factor: number, at?: [number, number]): void {
-    const [w, h] = this._size();
-    const anchor = at ?? [h / 2, w / 2];
-    const before = this._toData(anchor);
-    this._zoom = Math.min(256, Math.max(1e-4, this._zoom * factor));
-    const after = this._toData(anchor);
-    this._center = [this._center[0] + before[0] - after[0], this._center[1] + before[1] - after[1]];
+  private _zoomBy(factor: number): void {
+    this._camera.zoomBy(factor);
     this._saveView();
     this._render();
-  }
-
-  /** Screen (row, col) in CSS pixels to level-0 data coordinates. */
-  private _toData([y, x]: [number, number]): [number, number] {
-    const [w, h] = this._size();
-    return [this._center[0] + (y - h / 2) / this._zoom, this._center[1] + (x - w / 2) / this._zoom];
   }
 
   private _saveView(): void {
@@ -331,21 +332,21 @@ export class Viewer {
     // Throttled: a drag would otherwise send a message per mouse move.
     this._saveTimer = setTimeout(() => {
       this._saveTimer = null;
-      this._model.set('zoom', this._zoom);
-      this._model.set('center', [this._center[0], this._center[1]]);
+      this._model.set('zoom', this._camera.zoom);
+      this._model.set('center', [this._camera.center[0], this._camera.center[1]]);
       this._model.save_changes();
     }, 120);
   }
 
   private _onResize(): void {
-    const [w, h] = this._size();
+    const [w, h] = this._camera.size;
     const dpr = window.devicePixelRatio || 1;
     this._renderer.resize(Math.round(w * dpr), Math.round(h * dpr));
     // `zoom: null` means "fit the plane": until someone zooms or pans, the view keeps fitting
     // the stage as it changes size (the controls filling in under it, a side bar opening), but
     // not a hidden one (a tab in the background has no size to fit).
     const shown = this._stage.clientWidth > 0 && this._stage.clientHeight > 0;
-    if (shown && this._fitted && !this._saveTimer && this._model.get('zoom') === null) {
+    if (shown && this._camera.placed && !this._saveTimer && this._model.get('zoom') === null) {
       this._fit(false);
       return;
     }
@@ -380,9 +381,8 @@ export class Viewer {
         }
         if (zoom === null || center === null) {
           this._fit(false);
-        } else if (zoom !== this._zoom || center[0] !== this._center[0] || center[1] !== this._center[1]) {
-          this._zoom = zoom;
-          this._center = [center[0], center[1]];
+        } else if (zoom !== this._camera.zoom || center[0] !== this._camera.center[0] || center[1] !== this._camera.center[1]) {
+          this._camera.place(zoom, [center[0], center[1]]);
         }
         break;
       }
@@ -410,83 +410,15 @@ export class Viewer {
   }
 
   private _applyHeight(): void {
-    this._stage.style.height = `${this._model.get('height')}px`;
-  }
-
-  // -- data -------------------------------------------------------------------------------
-  /** The fixed entries of a selection at a level: slider indices and the channel range. */
-  private _fixed(ref: LevelRef): Record<number, number | [number, number]> {
-    const info = this._info as IDatasetInfo;
-    const out: Record<number, number | [number, number]> = {};
-    const indices = this._model.get('indices');
-    const base = info.levels[0]?.shape ?? [];
-    const here = info.levels[ref.level]?.shape ?? [];
-    info.axes.forEach((axis, i) => {
-      if (i === this._axes.row || i === this._axes.col) {
-        return;
-      }
-      if (i === info.channel_axis && this._composite()) {
-        out[i] = [0, here[i] ?? 1];
-        return;
-      }
-      const index0 = indices[axis.name] ?? 0;
-      // Pyramids may downsample z too: the plane at this level that holds level-0's plane.
-      const size0 = base[i] ?? 1;
-      const size = here[i] ?? 1;
-      out[i] = Math.min(size - 1, Math.floor((index0 * size) / size0));
-    });
-    return out;
-  }
-
-  private _tileKey(refIndex: number, tile: TileKey, fixed: Record<number, number | [number, number]>): string {
-    return `${this._info?.version}|${refIndex}|${this._axes.row},${this._axes.col}|${JSON.stringify(fixed)}|${tile.row},${tile.col}`;
-  }
-
-  private _slicedAxes(): number[] {
-    const info = this._info as IDatasetInfo;
-    return info.axes
-      .map((_, i) => i)
-      .filter(i => i === this._axes.row || i === this._axes.col || (i === info.channel_axis && this._composite()));
-  }
-
-  private async _fetch(refIndex: number, tile: TileKey, fixed: Record<number, number | [number, number]>, key: string): Promise<void> {
-    const info = this._info as IDatasetInfo;
-    const ref = this._refs[refIndex] as LevelRef;
-    const controller = new AbortController();
-    this._inFlight.set(key, controller);
-    try {
-      const sel = tileSelection(info.axes.length, this._axes.row, this._axes.col, ref, tile, fixed);
-      const answer = await this._transport.request('tile', { level: String(ref.level), sel }, controller.signal);
-      const decoded = decodeTile(answer);
-      const channelAxis = this._composite() ? info.channel_axis : null;
-      const stack = toPlaneStack(decoded, this._slicedAxes(), this._axes.row, this._axes.col, channelAxis);
-      this._cache.set(key, { stack, bytes: stack.data.byteLength });
-      this._failed.delete(key);
-    } catch (error) {
-      if (isAbort(error)) {
-        return;
-      }
-      if (error instanceof ProtocolError && error.retryable) {
-        // A chunk still being written: ask again in a moment.
-        this._failed.set(key, performance.now() + 1000);
-        setTimeout(() => this._render(), 1000);
-      } else {
-        this._showError(error);
-      }
-    } finally {
-      if (this._inFlight.get(key) === controller) {
-        this._inFlight.delete(key);
-      }
-      this._render();
+    const height = `${this._model.get('height')}px`;
+    if (this._stage.style.height !== height) {
+      this._stage.style.height = height;
     }
   }
 
   private _dropTiles(): void {
-    for (const controller of this._inFlight.values()) {
-      controller.abort();
-    }
-    this._inFlight.clear();
-    this._cache.clear();
+    this._scheduler.clear();
+    this._image.clear();
   }
 
   // -- drawing ----------------------------------------------------------------------------
@@ -501,7 +433,6 @@ export class Viewer {
   }
 
   private _mix(): Mix | null {
-    const info = this._info as IDatasetInfo;
     const gamma = this._model.get('gamma') || 1;
     if (this._composite()) {
       const channels: Mix['channels'] = [];
@@ -527,8 +458,27 @@ export class Viewer {
     }
     const name = this._model.get('colormap');
     const channels = [{ layer: 0, color: [1, 1, 1] as [number, number, number], low: contrast[0], high: contrast[1] }];
-    void info;
     return { mode: 'single', lut: lut(name), gamma, channels, signature: JSON.stringify([name, contrast, gamma]) };
+  }
+
+  /** The level the camera needs: the model's, if it fixes one. */
+  private _target(info: IDatasetInfo): number {
+    const fixed = this._model.get('level');
+    if (fixed !== null && fixed < info.levels.length) {
+      return fixed;
+    }
+    return chooseLevel(this._refs, this._camera.zoom, window.devicePixelRatio || 1);
+  }
+
+  /** The axis to read ahead on, and which planes: the next ones while playing. */
+  private _readAheadPlan(): { axis: string; deltas: number[] } | null {
+    const info = this._info as IDatasetInfo;
+    const channel = info.axes[info.channel_axis ?? -1]?.name;
+    const axis = this._lastAxis ?? this._axes.sliders.find(a => a !== channel) ?? null;
+    if (!axis || !this._axes.sliders.includes(axis)) {
+      return null;
+    }
+    return { axis, deltas: this._playTimer ? [1, 2] : [1, -1] };
   }
 
   private _draw(): void {
@@ -537,93 +487,45 @@ export class Viewer {
       return;
     }
     this._applyHeight();
-    const [w, h] = this._size();
     const dpr = window.devicePixelRatio || 1;
-    const viewport = { center: this._center, zoom: this._zoom, width: w, height: h };
-    const fixedLevel = this._model.get('level');
-    const target =
-      fixedLevel !== null && fixedLevel < info.levels.length
-        ? fixedLevel
-        : chooseLevel(this._refs, this._zoom, dpr);
-    const coarsest = this._refs.length - 1;
-    const needed = new Set<string>();
-    const wanted: [number, TileKey, Record<number, number | [number, number]>, string][] = [];
-    for (const refIndex of target === coarsest ? [target] : [coarsest, target]) {
-      const ref = this._refs[refIndex] as LevelRef;
-      const fixed = this._fixed(ref);
-      for (const tile of tilesInView(ref, refIndex, viewport)) {
-        const key = this._tileKey(refIndex, tile, fixed);
-        needed.add(key);
-        if (!this._cache.has(key)) {
-          wanted.push([refIndex, tile, fixed, key]);
-        }
-      }
-    }
-    // Requests the user has moved past go; the coarsest level is asked for first.
-    for (const [key, controller] of this._inFlight) {
-      if (!needed.has(key) && !key.startsWith('prefetch:')) {
-        controller.abort();
-        this._inFlight.delete(key);
-      }
-    }
-    const now = performance.now();
-    for (const [refIndex, tile, fixed, key] of wanted) {
-      if (this._inFlight.size >= MAX_IN_FLIGHT) {
-        break;
-      }
-      if (this._inFlight.has(key) || (this._failed.get(key) ?? 0) > now) {
-        continue;
-      }
-      void this._fetch(refIndex, tile, fixed, key);
-    }
+    const viewport = this._camera.viewport();
+    const target = this._target(info);
+    const layout = this._layout();
 
     const mix = this._mix();
     this._renderer.clear();
-    let complete = mix !== null;
-    if (mix) {
-      // Coarse under fine: while finer tiles load, the coarse ones fill in.
-      for (let refIndex = this._refs.length - 1; refIndex >= target; refIndex--) {
-        const ref = this._refs[refIndex] as LevelRef;
-        const fixed = this._fixed(ref);
-        for (const tile of tilesInView(ref, refIndex, viewport)) {
-          const key = this._tileKey(refIndex, tile, fixed);
-          const loaded = this._cache.get(key);
-          if (!loaded) {
-            if (refIndex === target) {
-              complete = false;
-            }
-            continue;
-          }
-          this._renderer.draw(loaded.stack, this._screenRect(ref, tile, dpr), mix);
-        }
-      }
-    }
+    const complete = mix !== null && this._image.draw(layout, target, this._camera, dpr, mix);
+    const visible = this._image.missing(layout, target, viewport);
+    // Once the screen is complete, the neighbouring planes of the last-moved axis: a scrub
+    // through a chunk slab then costs no more than its chunks.
+    const plan = complete ? this._readAheadPlan() : null;
+    const ahead = plan ? this._image.readAhead(layout, target, viewport, plan.axis, plan.deltas) : [];
+    this._scheduler.update(visible, ahead);
+
     this._drawOverlay(target);
     const state = complete ? 'idle' : 'loading';
     this.root.dataset.level = String(this._refs[target]?.level ?? 0);
     this.root.dataset.step = String(this._refs[target]?.step ?? 1);
+    this.root.dataset.requests = String(this._scheduler.started);
     if (this.root.dataset.state !== state) {
       this.root.dataset.state = state;
     }
-    if (complete) {
-      this._prefetch(target, viewport);
-    }
-    const state_ = this._model;
+    const model = this._model;
     this._panel.render(
       {
         info,
-        indices: state_.get('indices'),
-        displayed_axes: state_.get('displayed_axes'),
-        level: state_.get('level'),
-        zoom: this._zoom,
-        center: this._center,
-        colormap: state_.get('colormap'),
-        contrast: state_.get('contrast'),
-        gamma: state_.get('gamma'),
-        composite: state_.get('composite'),
-        channels: state_.get('channels'),
-        height: state_.get('height'),
-        error: state_.get('error')
+        indices: model.get('indices'),
+        displayed_axes: model.get('displayed_axes'),
+        level: model.get('level'),
+        zoom: this._camera.zoom,
+        center: this._camera.center,
+        colormap: model.get('colormap'),
+        contrast: model.get('contrast'),
+        gamma: model.get('gamma'),
+        composite: model.get('composite'),
+        channels: model.get('channels'),
+        height: model.get('height'),
+        error: model.get('error')
       },
       info,
       this._axes.sliders,
@@ -631,61 +533,22 @@ export class Viewer {
     );
   }
 
-  /** Where a tile lands on the canvas, in device pixels, snapped so tiles meet exactly. */
-  private _screenRect(ref: LevelRef, tile: TileKey, dpr: number): { x: number; y: number; width: number; height: number } {
-    const [w, h] = this._size();
-    const [r0, r1] = tileRange(tile.row, ref.size[0], TILE_SIZE);
-    const [c0, c1] = tileRange(tile.col, ref.size[1], TILE_SIZE);
-    const y0 = (ref.offset[0] + r0 * ref.factor[0] - this._center[0]) * this._zoom + h / 2;
-    const y1 = (ref.offset[0] + r1 * ref.factor[0] - this._center[0]) * this._zoom + h / 2;
-    const x0 = (ref.offset[1] + c0 * ref.factor[1] - this._center[1]) * this._zoom + w / 2;
-    const x1 = (ref.offset[1] + c1 * ref.factor[1] - this._center[1]) * this._zoom + w / 2;
-    const X0 = Math.round(x0 * dpr);
-    const Y0 = Math.round(y0 * dpr);
-    return { x: X0, y: Y0, width: Math.round(x1 * dpr) - X0, height: Math.round(y1 * dpr) - Y0 };
-  }
-
-  /** Once the view is complete, the neighbouring planes of the last-moved axis are fetched. */
-  private _prefetch(target: number, viewport: { center: [number, number]; zoom: number; width: number; height: number }): void {
-    const info = this._info as IDatasetInfo;
-    const axis = this._lastAxis ?? this._axes.sliders.find(a => a !== info.axes[info.channel_axis ?? -1]?.name) ?? null;
-    if (!axis || this._inFlight.size > 0) {
-      return;
-    }
-    const ref = this._refs[target] as LevelRef;
-    const i = info.axes.findIndex(a => a.name === axis);
-    const size = info.levels[0]?.shape[i] ?? 1;
-    const indices = this._model.get('indices');
-    const current = indices[axis] ?? 0;
-    const order = this._playTimer ? [1, 2] : [1, -1];
-    for (const delta of order) {
-      const index = current + delta;
-      if (index < 0 || index >= size) {
-        continue;
-      }
-      const saved = indices[axis];
-      indices[axis] = index; // read by _fixed below; restored right after
-      const fixed = this._fixed(ref);
-      indices[axis] = saved as number;
-      for (const tile of tilesInView(ref, target, viewport)) {
-        const key = this._tileKey(target, tile, fixed);
-        if (!this._cache.has(key) && !this._inFlight.has(key) && this._inFlight.size < MAX_IN_FLIGHT) {
-          void this._fetch(target, tile, fixed, key);
-        }
-      }
-    }
-  }
-
   private _drawOverlay(target: number): void {
     const info = this._info as IDatasetInfo;
     const ref = this._refs[target];
-    this._levelBadge.textContent = ref ? `level ${ref.level}${ref.step > 1 ? ` /${ref.step}` : ''}` : '';
+    const badge = ref ? `level ${ref.level}${ref.step > 1 ? ` /${ref.step}` : ''}` : '';
+    if (this._levelBadge.textContent !== badge) {
+      this._levelBadge.textContent = badge;
+    }
     const axis = info.axes[this._axes.col];
     const scale = info.levels[0]?.scale[this._axes.col] ?? 1;
-    const pixelsPerUnit = this._zoom / (scale || 1);
-    const { length, pixels } = niceLength(pixelsPerUnit, Math.min(160, this._size()[0] / 3));
+    const pixelsPerUnit = this._camera.zoom / (scale || 1);
+    const { length, pixels } = niceLength(pixelsPerUnit, Math.min(160, this._camera.size[0] / 3));
     this._scaleBar.style.width = `${pixels}px`;
-    this._scaleBar.textContent = length ? formatLength(length, axis?.unit ?? (scale !== 1 ? 'units' : null)) : '';
+    const text = length ? formatLength(length, axis?.unit ?? (scale !== 1 ? 'units' : null)) : '';
+    if (this._scaleBar.textContent !== text) {
+      this._scaleBar.textContent = text;
+    }
   }
 
   // -- contrast ---------------------------------------------------------------------------
@@ -693,7 +556,7 @@ export class Viewer {
     const info = this._info as IDatasetInfo;
     const shape = info.levels[level]?.shape ?? [];
     const ref = { level, step: 1, factor: [1, 1], size: [1, 1], offset: [0, 0] } as LevelRef;
-    const fixed = this._fixed(ref);
+    const fixed = this._image.fixed(this._layout(), ref);
     return info.axes
       .map((_, i) => {
         if (i === this._axes.row || i === this._axes.col) {
@@ -709,7 +572,10 @@ export class Viewer {
     if (this._statsTimer) {
       clearTimeout(this._statsTimer);
     }
-    this._statsTimer = setTimeout(() => void this._autoContrast(false, true), 400);
+    this._statsTimer = setTimeout(() => {
+      this._statsTimer = null;
+      void this._autoContrast(false, true);
+    }, 400);
   }
 
   /**
@@ -734,20 +600,15 @@ export class Viewer {
         throw ProtocolError.fromAnswer(answer);
       }
       const stats = answer.json as { channels: IStatsChannel[] };
-      const limits = (c: IStatsChannel | undefined): [number, number] => {
-        const lo = c?.percentiles['0.1'] ?? 0;
-        const hi = c?.percentiles['99.9'] ?? 1;
-        return hi > lo ? [lo, hi] : [lo, lo + 1];
-      };
       if (composite) {
         const channels = this._model.get('channels').map((c, i) =>
-          force || (c.contrast === null && !histogramOnly) ? { ...c, contrast: limits(stats.channels[i]) } : c
+          force || (c.contrast === null && !histogramOnly) ? { ...c, contrast: contrastLimits(stats.channels[i]) } : c
         );
         if (!histogramOnly || force) {
           this._set('channels', channels);
         }
       } else if (force || (needs && !histogramOnly)) {
-        this._set('contrast', limits(stats.channels[0]));
+        this._set('contrast', contrastLimits(stats.channels[0]));
       }
       const shown = stats.channels[0];
       if (shown && shown.histogram.min !== null && shown.histogram.max !== null) {
@@ -795,45 +656,10 @@ export class Viewer {
   }
 
   // -- input ------------------------------------------------------------------------------
-  private _bindInput(): void {
-    let drag: { x: number; y: number; center: [number, number] } | null = null;
-    this._canvas.addEventListener('pointerdown', event => {
-      drag = { x: event.clientX, y: event.clientY, center: [...this._center] as [number, number] };
-      this._canvas.setPointerCapture(event.pointerId);
-      this.root.focus({ preventScroll: true });
-    });
-    this._canvas.addEventListener('pointermove', event => {
-      if (drag) {
-        this._center = [drag.center[0] - (event.clientY - drag.y) / this._zoom, drag.center[1] - (event.clientX - drag.x) / this._zoom];
-        this._saveView();
-        this._render();
-      }
-      this._showValue(event);
-    });
-    const end = () => {
-      drag = null;
-    };
-    this._canvas.addEventListener('pointerup', end);
-    this._canvas.addEventListener('pointercancel', end);
-    this._canvas.addEventListener('pointerleave', () => {
-      this._readout.textContent = '';
-    });
-    this._canvas.addEventListener(
-      'wheel',
-      event => {
-        event.preventDefault();
-        const rect = this._canvas.getBoundingClientRect();
-        this._zoomBy(Math.exp(-event.deltaY * 0.0015), [event.clientY - rect.top, event.clientX - rect.left]);
-      },
-      { passive: false }
-    );
-    this.root.addEventListener('keydown', event => this._onKey(event));
-  }
-
-  private _onKey(event: KeyboardEvent): void {
+  private _onKey(event: KeyboardEvent): boolean {
     const target = event.target as HTMLElement;
     if (target.tagName === 'INPUT' && (target as HTMLInputElement).type !== 'range') {
-      return;
+      return false;
     }
     const sliders = this._axes.sliders;
     const active = this._panel.activeAxis && sliders.includes(this._panel.activeAxis) ? this._panel.activeAxis : sliders[0];
@@ -864,11 +690,11 @@ export class Viewer {
       ' ': () => active && this._togglePlay(active)
     };
     const action = handled[event.key];
-    if (action) {
-      event.preventDefault();
-      event.stopPropagation(); // keep JupyterLab's own shortcuts out of the viewer
-      action();
+    if (!action) {
+      return false;
     }
+    action();
+    return true;
   }
 
   private _cycleAxis(delta: number): void {
@@ -882,39 +708,26 @@ export class Viewer {
   }
 
   /** The value under the cursor, every channel, from the finest tile drawn there. */
-  private _showValue(event: PointerEvent): void {
+  private _showValue(point: [number, number] | null): void {
     const info = this._info;
-    if (!info) {
+    if (!info || !point) {
+      this._readout.textContent = '';
       return;
     }
-    const rect = this._canvas.getBoundingClientRect();
-    const [r, c] = this._toData([event.clientY - rect.top, event.clientX - rect.left]);
+    const [r, c] = this._camera.toData(point);
     const [rows, cols] = this._extent();
     if (r < 0 || c < 0 || r >= rows || c >= cols) {
       this._readout.textContent = '';
       return;
     }
-    for (let refIndex = 0; refIndex < this._refs.length; refIndex++) {
-      const ref = this._refs[refIndex] as LevelRef;
-      const dr = Math.floor((r - ref.offset[0]) / ref.factor[0]);
-      const dc = Math.floor((c - ref.offset[1]) / ref.factor[1]);
-      const tile = { ref: refIndex, row: Math.floor(dr / TILE_SIZE), col: Math.floor(dc / TILE_SIZE) };
-      const loaded = this._cache.get(this._tileKey(refIndex, tile, this._fixed(ref)));
-      if (!loaded) {
-        continue;
-      }
-      const { stack } = loaded;
-      const offset = (dr - tile.row * TILE_SIZE) * stack.width + (dc - tile.col * TILE_SIZE);
-      const values: string[] = [];
-      for (let ch = 0; ch < stack.channels; ch++) {
-        const v = stack.data[ch * stack.width * stack.height + offset];
-        values.push(v === undefined ? '' : String(Math.round(v * 1e4) / 1e4));
-      }
-      const rowName = info.axes[this._axes.row]?.name ?? 'row';
-      const colName = info.axes[this._axes.col]?.name ?? 'col';
-      this._readout.textContent = `${rowName} ${Math.floor(r)}, ${colName} ${Math.floor(c)}: ${values.join(' | ')}`;
+    const values = this._image.valueAt(this._layout(), r, c);
+    if (!values) {
       return;
     }
+    const text = values.map(v => (Number.isNaN(v) ? '' : String(Math.round(v * 1e4) / 1e4)));
+    const rowName = info.axes[this._axes.row]?.name ?? 'row';
+    const colName = info.axes[this._axes.col]?.name ?? 'col';
+    this._readout.textContent = `${rowName} ${Math.floor(r)}, ${colName} ${Math.floor(c)}: ${text.join(' | ')}`;
   }
 
   // -- errors -----------------------------------------------------------------------------
@@ -962,6 +775,7 @@ export class Viewer {
     for (const [event, callback] of this._listeners) {
       this._model.off(event as `change:${keyof ViewState & string}`, callback);
     }
+    this._unbindInput();
     this._resize?.disconnect();
     this._dropTiles();
     this._renderer.dispose();

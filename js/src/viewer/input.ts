@@ -1,0 +1,81 @@
+import type { Camera } from './camera';
+
+/** What pointer and keyboard input acts on. */
+export interface IInputHost {
+  readonly canvas: HTMLCanvasElement;
+  readonly root: HTMLElement;
+  readonly camera: Camera;
+  /** The user moved the camera: draw, and tell the model (throttled). */
+  moved(): void;
+  /** The pointer is over screen point (row, col) in CSS pixels, or has left. */
+  hover(point: [number, number] | null): void;
+  /** A key pressed in the viewer; true when the viewer took it. */
+  key(event: KeyboardEvent): boolean;
+}
+
+/** Drag pans, the wheel zooms about the pointer, keys go to the host; returns what unbinds it. */
+export function bindInput(host: IInputHost): () => void {
+  const { canvas, root, camera } = host;
+  let drag: { x: number; y: number; center: [number, number] } | null = null;
+  const local = (event: MouseEvent): [number, number] => {
+    const rect = canvas.getBoundingClientRect();
+    return [event.clientY - rect.top, event.clientX - rect.left];
+  };
+  const listeners: [EventTarget, string, EventListener, AddEventListenerOptions?][] = [
+    [
+      canvas,
+      'pointerdown',
+      (event: Event) => {
+        const e = event as PointerEvent;
+        drag = { x: e.clientX, y: e.clientY, center: [...camera.center] as [number, number] };
+        canvas.setPointerCapture(e.pointerId);
+        root.focus({ preventScroll: true });
+      }
+    ],
+    [
+      canvas,
+      'pointermove',
+      (event: Event) => {
+        const e = event as PointerEvent;
+        if (drag) {
+          camera.center = [drag.center[0] - (e.clientY - drag.y) / camera.zoom, drag.center[1] - (e.clientX - drag.x) / camera.zoom];
+          host.moved();
+        }
+        host.hover(local(e));
+      }
+    ],
+    [canvas, 'pointerup', () => (drag = null)],
+    [canvas, 'pointercancel', () => (drag = null)],
+    [canvas, 'pointerleave', () => host.hover(null)],
+    [
+      canvas,
+      'wheel',
+      (event: Event) => {
+        const e = event as WheelEvent;
+        e.preventDefault();
+        camera.zoomBy(Math.exp(-e.deltaY * 0.0015), local(e));
+        host.moved();
+      },
+      { passive: false }
+    ],
+    [
+      root,
+      'keydown',
+      (event: Event) => {
+        const e = event as KeyboardEvent;
+        if (host.key(e)) {
+          e.preventDefault();
+          e.stopPropagation(); // keep JupyterLab's own shortcuts out of the viewer
+        }
+      }
+    ]
+  ];
+  for (const [target, type, listener, options] of listeners) {
+    target.addEventListener(type, listener, options);
+  }
+  return () => {
+    for (const [target, type, listener] of listeners) {
+      target.removeEventListener(type, listener);
+    }
+  };
+}

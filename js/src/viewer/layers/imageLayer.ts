@@ -1,0 +1,182 @@
+import type { Transport } from '../../protocol/answer';
+import { decodeTile } from '../../protocol/decodeTile';
+import type { Camera } from '../camera';
+import type { LevelRef } from '../levels';
+import { toPlaneStack } from '../planeStack';
+import type { Mix, PlaneStack, Renderer } from '../renderer';
+import { TileCache } from '../tileCache';
+import { TILE_SIZE, tileSelection, tilesInView, type TileKey, type Viewport } from '../tileGrid';
+import type { ITileJob } from '../tileScheduler';
+import type { IDatasetInfo } from '../viewState';
+
+interface ILoaded {
+  stack: PlaneStack;
+  bytes: number;
+}
+
+type Fixed = Record<number, number | [number, number]>;
+
+/** What every layer is cut by: the data's description, the displayed axes and the slider indices. */
+export interface IPlaneLayout {
+  info: IDatasetInfo;
+  refs: LevelRef[];
+  row: number;
+  col: number;
+  /** Channels mixed in one picture: the channel axis is fetched whole. */
+  composite: boolean;
+  indices: Record<string, number>;
+}
+
+const CACHE_BYTES = 256 * 2 ** 20;
+
+/**
+ * The image: tiles of one 2-D plane through N-D data, fetched at the level the camera needs,
+ * cached by the bytes they hold, and drawn coarse under fine so a picture is always there.
+ */
+export class ImageLayer {
+  private readonly _cache: TileCache<ILoaded>;
+  private _onScreen = new Set<string>();
+
+  constructor(
+    private readonly _transport: Transport,
+    private readonly _renderer: Renderer
+  ) {
+    this._cache = new TileCache<ILoaded>(CACHE_BYTES, loaded => this._renderer.release(loaded.stack));
+  }
+
+  /** The fixed entries of a selection at a level: slider indices and the channel range. */
+  fixed(layout: IPlaneLayout, ref: LevelRef, indices: Record<string, number> = layout.indices): Fixed {
+    const { info } = layout;
+    const out: Fixed = {};
+    const base = info.levels[0]?.shape ?? [];
+    const here = info.levels[ref.level]?.shape ?? [];
+    info.axes.forEach((axis, i) => {
+      if (i === layout.row || i === layout.col) {
+        return;
+      }
+      if (i === info.channel_axis && layout.composite) {
+        out[i] = [0, here[i] ?? 1];
+        return;
+      }
+      const index0 = indices[axis.name] ?? 0;
+      // Pyramids may downsample z too: the plane at this level that holds level-0's plane.
+      const size0 = base[i] ?? 1;
+      const size = here[i] ?? 1;
+      out[i] = Math.min(size - 1, Math.floor((index0 * size) / size0));
+    });
+    return out;
+  }
+
+  /** Tiles of the levels drawn at `target` (the coarsest too) that are not here yet, coarsest first. */
+  missing(layout: IPlaneLayout, target: number, viewport: Viewport): ITileJob[] {
+    const coarsest = layout.refs.length - 1;
+    const jobs: ITileJob[] = [];
+    this._onScreen = new Set();
+    for (const refIndex of target === coarsest ? [target] : [coarsest, target]) {
+      const ref = layout.refs[refIndex] as LevelRef;
+      const fixed = this.fixed(layout, ref);
+      for (const tile of tilesInView(ref, refIndex, viewport)) {
+        const key = this._key(layout, refIndex, tile, fixed);
+        this._onScreen.add(key);
+        if (!this._cache.has(key)) {
+          jobs.push(this._job(layout, refIndex, tile, fixed, key));
+        }
+      }
+    }
+    return jobs;
+  }
+
+  /** The tiles of the planes `deltas` away on `axis`, at `target`, that are not here yet. */
+  readAhead(layout: IPlaneLayout, target: number, viewport: Viewport, axis: string, deltas: number[]): ITileJob[] {
+    const { info } = layout;
+    const i = info.axes.findIndex(a => a.name === axis);
+    const size = info.levels[0]?.shape[i] ?? 1;
+    const current = layout.indices[axis] ?? 0;
+    const ref = layout.refs[target] as LevelRef;
+    const jobs: ITileJob[] = [];
+    for (const delta of deltas) {
+      const index = current + delta;
+      if (i < 0 || index < 0 || index >= size) {
+        continue;
+      }
+      const fixed = this.fixed(layout, ref, { ...layout.indices, [axis]: index });
+      for (const tile of tilesInView(ref, target, viewport)) {
+        const key = this._key(layout, target, tile, fixed);
+        if (!this._cache.has(key)) {
+          jobs.push(this._job(layout, target, tile, fixed, key));
+        }
+      }
+    }
+    return jobs;
+  }
+
+  /** Draws coarse under fine; true when every tile of the target level was there. */
+  draw(layout: IPlaneLayout, target: number, camera: Camera, dpr: number, mix: Mix): boolean {
+    const viewport = camera.viewport();
+    let complete = true;
+    for (let refIndex = layout.refs.length - 1; refIndex >= target; refIndex--) {
+      const ref = layout.refs[refIndex] as LevelRef;
+      const fixed = this.fixed(layout, ref);
+      for (const tile of tilesInView(ref, refIndex, viewport)) {
+        const loaded = this._cache.get(this._key(layout, refIndex, tile, fixed));
+        if (!loaded) {
+          if (refIndex === target) {
+            complete = false;
+          }
+          continue;
+        }
+        this._renderer.draw(loaded.stack, camera.tileRect(ref, tile, dpr), mix);
+      }
+    }
+    return complete;
+  }
+
+  /** Every channel's value at level-0 point (r, c), from the finest tile here; null if none is. */
+  valueAt(layout: IPlaneLayout, r: number, c: number): number[] | null {
+    for (let refIndex = 0; refIndex < layout.refs.length; refIndex++) {
+      const ref = layout.refs[refIndex] as LevelRef;
+      const dr = Math.floor((r - ref.offset[0]) / ref.factor[0]);
+      const dc = Math.floor((c - ref.offset[1]) / ref.factor[1]);
+      const tile = { ref: refIndex, row: Math.floor(dr / TILE_SIZE), col: Math.floor(dc / TILE_SIZE) };
+      const loaded = this._cache.get(this._key(layout, refIndex, tile, this.fixed(layout, ref)));
+      if (!loaded) {
+        continue;
+      }
+      const { stack } = loaded;
+      const offset = (dr - tile.row * TILE_SIZE) * stack.width + (dc - tile.col * TILE_SIZE);
+      const values: number[] = [];
+      for (let ch = 0; ch < stack.channels; ch++) {
+        values.push(stack.data[ch * stack.width * stack.height + offset] ?? Number.NaN);
+      }
+      return values;
+    }
+    return null;
+  }
+
+  clear(): void {
+    this._cache.clear();
+    this._onScreen.clear();
+  }
+
+  private _key(layout: IPlaneLayout, refIndex: number, tile: TileKey, fixed: Fixed): string {
+    return `${layout.info.version}|${refIndex}|${layout.row},${layout.col}|${JSON.stringify(fixed)}|${tile.row},${tile.col}`;
+  }
+
+  private _job(layout: IPlaneLayout, refIndex: number, tile: TileKey, fixed: Fixed, key: string): ITileJob {
+    return { key, run: signal => this._fetch(layout, refIndex, tile, fixed, key, signal) };
+  }
+
+  private async _fetch(layout: IPlaneLayout, refIndex: number, tile: TileKey, fixed: Fixed, key: string, signal: AbortSignal): Promise<void> {
+    const { info } = layout;
+    const ref = layout.refs[refIndex] as LevelRef;
+    const sel = tileSelection(info.axes.length, layout.row, layout.col, ref, tile, fixed);
+    const answer = await this._transport.request('tile', { level: String(ref.level), sel }, signal);
+    const decoded = decodeTile(answer);
+    const channelAxis = layout.composite ? info.channel_axis : null;
+    const sliced = info.axes
+      .map((_, i) => i)
+      .filter(i => i === layout.row || i === layout.col || (i === info.channel_axis && layout.composite));
+    const stack = toPlaneStack(decoded, sliced, layout.row, layout.col, channelAxis);
+    this._cache.set(key, { stack, bytes: stack.data.byteLength }, this._onScreen);
+  }
+}
