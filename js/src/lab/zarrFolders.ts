@@ -7,12 +7,24 @@ import { ServerConnection } from '@jupyterlab/services';
  */
 export class ZarrFolders {
   private _known = new Set<string>();
+  private _probed = new Map<string, string>();
 
   has(path: string): boolean {
     return this._known.has(path);
   }
 
-  async probe(directory: string): Promise<void> {
+  /**
+   * Asks the server about `directory`'s folders, unless `listing` (what the file browser shows
+   * of them) is what it was at the last probe: the file browser refreshes every few seconds,
+   * and an unchanged listing must cost the server nothing.
+   */
+  async probe(directory: string, listing?: string): Promise<void> {
+    if (listing !== undefined) {
+      if (this._probed.get(directory) === listing) {
+        return;
+      }
+      this._probed.set(directory, listing);
+    }
     const settings = ServerConnection.makeSettings();
     const url = `${URLExt.join(settings.baseUrl, 'zarrview/api/v1/zarr-folders')}?${new URLSearchParams({ path: directory })}`;
     try {
