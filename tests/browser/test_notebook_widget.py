@@ -218,6 +218,16 @@ def test_path_viewer_changes_planes_while_the_kernel_is_busy(page, lab, sample):
         plane = sample[0, 7]
         expected = {(r, c): expected_single(plane[r, c], 0, 3000, "gray") for r, c in data}
         assert_pixels(page, expected, screen, data)
+        # A key step on the focused slider: the plane, its label and the thumb all agree.
+        slider = page.locator(".zarrview-slider[data-axis='z'] input[type='range']")
+        slider.focus()
+        page.keyboard.press("ArrowLeft")
+        wait_index(page, "z", 6, timeout=10_000)
+        assert slider.input_value() == "6"
+        page.keyboard.press("ArrowLeft")
+        wait_index(page, "z", 5, timeout=10_000)
+        assert slider.input_value() == "5"
+        assert sleeping.inner_text().strip() == "[*]:"
     finally:
         page.evaluate(
             "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.interrupt()"

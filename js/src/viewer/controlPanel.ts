@@ -233,7 +233,9 @@ export class ControlPanel {
     for (const [axis, slider] of this._sliders) {
       const i = info.axes.findIndex(a => a.name === axis);
       const index = state.indices[axis] ?? 0;
-      if (document.activeElement !== slider.input) {
+      // The thumb shows the index drawn, focused or not: a key step on a focused slider is
+      // taken by the viewer (which may clamp it), so the browser's own step must not stand.
+      if (slider.input.value !== String(index)) {
         slider.input.value = String(index);
       }
       const size = level0?.shape[i] ?? 1;
