@@ -48,6 +48,30 @@ describe('KernelTransport', () => {
     expect(model.sent.at(-1)).toEqual({ type: 'zarrview-cancel', id: 1 });
   });
 
+  it('keeps what the kernel holds to a few requests, cancelled ones included', async () => {
+    const model = new FakeModel();
+    const transport = new KernelTransport(model, 120_000, 2);
+    const controllers = [0, 1, 2, 3].map(() => new AbortController());
+    const answers = controllers.map((c, i) => transport.request('tile', { sel: String(i) }, c.signal).catch(e => e as Error));
+    const requests = () => model.sent.filter(m => m.type === 'zarrview-request').map(m => m.id);
+    expect(requests()).toEqual([1, 2]);
+    // An abort of a sent request tells the kernel, but its slot stays taken until it answers.
+    controllers[0]?.abort();
+    expect(model.sent.at(-1)).toEqual({ type: 'zarrview-cancel', id: 1 });
+    expect(requests()).toEqual([1, 2]);
+    // An abort of a queued one costs no message at all.
+    controllers[2]?.abort();
+    expect(model.sent.filter(m => m.type === 'zarrview-cancel')).toHaveLength(1);
+    model.reply({ type: 'zarrview-response', id: 1, status: 499, headers: {}, json: { error: 'cancelled' } });
+    expect(requests()).toEqual([1, 2, 4]);
+    expect(transport.outstanding).toBe(2);
+    model.reply({ type: 'zarrview-response', id: 2, status: 200, headers: {}, json: {} });
+    model.reply({ type: 'zarrview-response', id: 4, status: 200, headers: {}, json: {} });
+    const settled = await Promise.all(answers);
+    expect(settled.map(a => (a instanceof Error ? a.name : (a as { status: number }).status))).toEqual(['AbortError', 200, 'AbortError', 200]);
+    expect(transport.outstanding).toBe(0);
+  });
+
   it('times out rather than waiting forever', async () => {
     const transport = new KernelTransport(new FakeModel(), 10);
     await expect(transport.request('info', {})).rejects.toThrow(/did not answer info/);

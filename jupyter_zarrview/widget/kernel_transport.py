@@ -3,17 +3,23 @@
 Requests are served on the engine's thread pool, not on the kernel's shell thread: a slow read
 must not hold up the next message, and with comms over subshells (ipykernel 7, JupyterLab 4.4+)
 the requests keep flowing while a cell runs.
+
+What the kernel sends is bounded. Every request gets exactly one answer, so the front end can
+count what it has outstanding and keeps that to a few (``docs/protocol.md``); a request the
+front end cancelled is answered with a small ``499`` and no body, whether or not its read had
+started; a front end that asks for more than ``MAX_PENDING`` at once is told ``429`` without a
+read; and nothing is sent to a front end that has gone away.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from functools import partial
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..engine import default_engine
-from ..protocol import Limits, handle
+from ..protocol import Answer, Limits, handle
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -23,9 +29,21 @@ if TYPE_CHECKING:
 
     from ..engine import Dataset
 
-__all__ = ["KernelTransport"]
+__all__ = ["MAX_PENDING", "KernelTransport"]
 
 log = logging.getLogger(__name__)
+
+#: Requests one view may have in the kernel at once; the viewer keeps to fewer.
+MAX_PENDING = 8
+
+# 499, as nginx names a request its client gave up on.
+_CANCELLED_ANSWER = Answer(499, {}, {"error": "cancelled"})
+
+
+@dataclass
+class _Pending:
+    future: Future[None] | None = None
+    cancelled: threading.Event = field(default_factory=threading.Event)
 
 
 class KernelTransport:
@@ -36,35 +54,69 @@ class KernelTransport:
         self._dataset = dataset
         self._engine = default_engine()
         self._limits = Limits()
-        self._pending: dict[Any, Future[None]] = {}
+        self._pending: dict[Any, _Pending] = {}
         self._lock = threading.Lock()
         widget.on_msg(self._on_msg)
+
+    @property
+    def pending(self) -> int:
+        """Requests read or waiting to be read, not answered yet."""
+        with self._lock:
+            return len(self._pending)
 
     def _on_msg(self, _widget: object, content: Any, _buffers: list[bytes]) -> None:
         if not isinstance(content, dict):
             return
         kind = content.get("type")
         if kind == "zarrview-request":
-            request_id = content.get("id")
-            op = str(content.get("op", ""))
-            raw = content.get("params") or {}
-            params = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
-            future = self._engine.executor.submit(self._serve, request_id, op, params)
-            with self._lock:
-                self._pending[request_id] = future
-            future.add_done_callback(partial(self._forget, request_id))
+            self._on_request(content)
         elif kind == "zarrview-cancel":
-            with self._lock:
-                pending = self._pending.get(content.get("id"))
-            if pending is not None:
-                pending.cancel()
+            self._on_cancel(content.get("id"))
 
-    def _forget(self, request_id: Any, _done: Future[None]) -> None:
+    def _on_request(self, content: dict[str, Any]) -> None:
+        request_id = content.get("id")
+        op = str(content.get("op", ""))
+        raw = content.get("params") or {}
+        params = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+        with self._lock:
+            busy = len(self._pending) >= MAX_PENDING or request_id in self._pending
+            if not busy:
+                pending = self._pending[request_id] = _Pending()
+        if busy:
+            message = f"more than {MAX_PENDING} requests in flight; wait for answers first"
+            self._send(request_id, Answer(429, {}, {"error": message}))
+            return
+        pending.future = self._engine.executor.submit(self._serve, request_id, op, params, pending)
+
+    def _on_cancel(self, request_id: Any) -> None:
+        with self._lock:
+            pending = self._pending.get(request_id)
+        if pending is None:
+            return
+        pending.cancelled.set()
+        if pending.future is not None and pending.future.cancel():
+            # Never started: nothing else will answer it.
+            self._finish(request_id, _CANCELLED_ANSWER)
+
+    def _serve(
+        self, request_id: Any, op: str, params: Mapping[str, str], pending: _Pending
+    ) -> None:
+        if pending.cancelled.is_set():
+            answer = _CANCELLED_ANSWER
+        else:
+            answer = handle(op, params, lambda _p: self._dataset(), self._engine, self._limits)
+            if pending.cancelled.is_set():  # given up while it was read: no body travels
+                answer = _CANCELLED_ANSWER
+        self._finish(request_id, answer)
+
+    def _finish(self, request_id: Any, answer: Answer) -> None:
         with self._lock:
             self._pending.pop(request_id, None)
+        self._send(request_id, answer)
 
-    def _serve(self, request_id: Any, op: str, params: Mapping[str, str]) -> None:
-        answer = handle(op, params, lambda _p: self._dataset(), self._engine, self._limits)
+    def _send(self, request_id: Any, answer: Answer) -> None:
+        if getattr(self._widget, "comm", None) is None:
+            return  # the widget was closed: nobody is there to read it
         message = {
             "type": "zarrview-response",
             "id": request_id,

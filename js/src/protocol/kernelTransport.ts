@@ -30,22 +30,43 @@ function isResponse(content: unknown): content is IResponse {
   );
 }
 
+/** Requests the kernel may hold for one view at once; it refuses more than 8 (`MAX_PENDING`). */
+export const MAX_OUTSTANDING = 4;
+
+interface IQueued {
+  id: number;
+  content: Record<string, unknown>;
+}
+
 /**
  * The protocol over widget messages, for data that lives only in the kernel. Answers come back
  * in any order and are matched by id; a request can wait behind a running cell, hence the long
  * timeout.
+ *
+ * The kernel answers every request exactly once, a cancelled one with a small 499 and no body.
+ * So this side counts what it has sent and not had answered, aborted or not, and keeps that to
+ * `MAX_OUTSTANDING`; the rest wait here, where an abort costs no message at all. The kernel
+ * then never holds more than a few answers for a view, however fast the view asks and cancels.
  */
 export class KernelTransport implements Transport {
   private _nextId = 1;
   private _pending = new Map<number, IPending>();
+  private _unanswered = new Set<number>();
+  private _queue: IQueued[] = [];
   private readonly _onMessage: (content: unknown, buffers: (ArrayBuffer | DataView)[]) => void;
 
   constructor(
     private readonly _model: IMessageModel,
-    private readonly _timeoutMs = 120_000
+    private readonly _timeoutMs = 120_000,
+    private readonly _maxOutstanding = MAX_OUTSTANDING
   ) {
     this._onMessage = (content, buffers) => this._receive(content, buffers);
     this._model.on('msg:custom', this._onMessage);
+  }
+
+  /** Requests sent and not answered yet, cancelled ones included. */
+  get outstanding(): number {
+    return this._unanswered.size;
   }
 
   request(op: Op, params: Record<string, string>, signal?: AbortSignal): Promise<Answer> {
@@ -56,39 +77,66 @@ export class KernelTransport implements Transport {
         return;
       }
       const timer = setTimeout(() => {
-        this._pending.delete(id);
+        this._forget(id);
         reject(new Error(`the kernel did not answer ${op} within ${this._timeoutMs / 1000} s`));
       }, this._timeoutMs);
       this._pending.set(id, { resolve, reject, timer });
       signal?.addEventListener('abort', () => {
         const pending = this._pending.get(id);
-        if (pending) {
-          clearTimeout(pending.timer);
-          this._pending.delete(id);
-          this._model.send({ type: 'zarrview-cancel', id });
-          reject(new DOMException('aborted', 'AbortError'));
+        if (!pending) {
+          return;
         }
+        clearTimeout(pending.timer);
+        this._pending.delete(id);
+        const queued = this._queue.findIndex(q => q.id === id);
+        if (queued >= 0) {
+          this._queue.splice(queued, 1); // never sent: nothing to tell the kernel
+        } else {
+          this._model.send({ type: 'zarrview-cancel', id });
+        }
+        reject(new DOMException('aborted', 'AbortError'));
       });
-      this._model.send({ type: 'zarrview-request', id, op, params });
+      this._queue.push({ id, content: { type: 'zarrview-request', id, op, params } });
+      this._pump();
     });
+  }
+
+  private _pump(): void {
+    while (this._unanswered.size < this._maxOutstanding) {
+      const next = this._queue.shift();
+      if (!next) {
+        return;
+      }
+      this._unanswered.add(next.id);
+      this._model.send(next.content);
+    }
+  }
+
+  /** A request that timed out: its slot is freed, for a kernel that may never answer. */
+  private _forget(id: number): void {
+    this._pending.delete(id);
+    this._unanswered.delete(id);
+    this._queue = this._queue.filter(q => q.id !== id);
+    this._pump();
   }
 
   private _receive(content: unknown, buffers: (ArrayBuffer | DataView)[]): void {
     if (!isResponse(content)) {
       return;
     }
+    this._unanswered.delete(content.id);
     const pending = this._pending.get(content.id);
-    if (!pending) {
-      return;
+    if (pending) {
+      clearTimeout(pending.timer);
+      this._pending.delete(content.id);
+      const answer: Answer = { status: content.status, headers: content.headers ?? {}, json: content.json };
+      const buffer = buffers[0];
+      if (buffer !== undefined) {
+        answer.body = buffer;
+      }
+      pending.resolve(answer);
     }
-    clearTimeout(pending.timer);
-    this._pending.delete(content.id);
-    const answer: Answer = { status: content.status, headers: content.headers ?? {}, json: content.json };
-    const buffer = buffers[0];
-    if (buffer !== undefined) {
-      answer.body = buffer;
-    }
-    pending.resolve(answer);
+    this._pump();
   }
 
   dispose(): void {
@@ -98,5 +146,7 @@ export class KernelTransport implements Transport {
       pending.reject(new Error('the viewer was closed'));
     }
     this._pending.clear();
+    this._queue = [];
+    this._unanswered.clear();
   }
 }

@@ -1,0 +1,109 @@
+"""What the kernel sends is bounded: one answer per request, none with a body once cancelled,
+a refusal past the limit, and nothing once the front end has gone."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pytest
+from test_zarrview import Replies, request
+
+from jupyter_zarrview import ZarrView
+from jupyter_zarrview.widget import kernel_transport
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+class Gate:
+    """Holds every read until the test opens it, so requests pile up as in a slow kernel."""
+
+    def __init__(self) -> None:
+        self.opened = threading.Event()
+        self.started = threading.Semaphore(0)
+
+    def set(self) -> None:
+        self.opened.set()
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    held = Gate()
+    real = kernel_transport.handle
+
+    def handle(*args: Any, **kwargs: Any) -> Any:
+        held.started.release()
+        assert held.opened.wait(timeout=30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kernel_transport, "handle", handle)
+    yield held
+    held.set()
+
+
+def cancel(widget: ZarrView, rid: int) -> None:
+    widget._transport._on_msg(widget, {"type": "zarrview-cancel", "id": rid}, [])
+
+
+def view() -> ZarrView:
+    return ZarrView(np.arange(4 * 600 * 700, dtype=np.uint16).reshape(4, 600, 700))
+
+
+TILE = {"level": "0", "sel": "1,0:512,0:512"}
+
+
+def test_a_request_cancelled_while_read_is_answered_without_its_body(gate):
+    widget = view()
+    replies = Replies(widget)
+    request(widget, 1, "tile", **TILE)
+    assert gate.started.acquire(timeout=10)  # the read has begun
+    cancel(widget, 1)
+    gate.set()
+    ((content, buffers),) = replies.wait(1)
+    assert (content["id"], content["status"], buffers) == (1, 499, [])
+    assert widget._transport.pending == 0
+
+
+def test_a_request_cancelled_before_its_read_is_answered_at_once():
+    widget = view()
+    replies = Replies(widget)
+    executor = widget._transport._engine.executor
+    release = threading.Event()
+    # Every read thread busy elsewhere (other views): these requests wait in the queue.
+    busy = [executor.submit(release.wait, 30) for _ in range(executor._max_workers)]
+    request(widget, 1, "tile", **TILE)
+    request(widget, 2, "tile", **TILE)
+    cancel(widget, 2)
+    ((content, buffers),) = replies.wait(1)
+    assert (content["id"], content["status"], buffers) == (2, 499, [])
+    release.set()
+    for future in busy:
+        future.result(timeout=10)
+    answers = replies.wait(2)
+    assert sorted((c["id"], c["status"]) for c, _ in answers) == [(1, 200), (2, 499)]
+
+
+def test_past_the_limit_a_request_is_refused_without_a_read(gate):
+    widget = view()
+    replies = Replies(widget)
+    for rid in range(kernel_transport.MAX_PENDING):
+        request(widget, rid, "tile", **TILE)
+    request(widget, 99, "tile", **TILE)
+    ((content, buffers),) = replies.wait(1)
+    assert (content["id"], content["status"], buffers) == (99, 429, [])
+    assert "in flight" in content["json"]["error"]
+    gate.set()
+    assert len(replies.wait(kernel_transport.MAX_PENDING + 1)) == kernel_transport.MAX_PENDING + 1
+
+
+def test_nothing_is_sent_once_the_widget_is_closed(gate):
+    widget = view()
+    replies = Replies(widget)
+    request(widget, 1, "tile", **TILE)
+    assert gate.started.acquire(timeout=10)
+    widget.close()
+    gate.set()
+    widget._transport._engine.executor.submit(lambda: None).result(timeout=10)  # drained
+    assert replies.messages == []
