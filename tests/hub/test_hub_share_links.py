@@ -92,3 +92,31 @@ def test_alices_link_opens_nothing_on_bobs_server(hub, servers):
         reply = anonymous_get(f"{hub.url.rstrip('/')}{on_bobs}/{key}")
         assert reply.status == 403, (key, reply.body[:300])
         assert leaks(reply, bob) == []
+
+
+def test_a_link_outlives_a_restart_of_its_server_and_gives_nothing_while_it_is_down(
+    hub: Hub, servers
+):
+    # The key is derived from the cookie secret jupyter_server keeps in the user's home: a
+    # restarted server reads the same one. bob's server: the lab tests use alice's.
+    bob = servers["bob"]
+    response = requests.post(
+        f"{bob.url}zarrview/api/v1/share",
+        params={"path": PRIVATE},
+        headers={"Authorization": f"token {bob.token}"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    url = hub.url.rstrip("/") + response.json()["url"] + "/zarr.json"
+    data = UserData(array=private_array("bob"), root=bob.root)
+    assert "store-metadata" in leaks(anonymous_get(url), data)
+
+    hub.stop_servers({"bob": bob.token})
+    down = anonymous_get(url)
+    # The proxy hands a stopped server's URLs to the hub, which sends them to its own pages.
+    assert down.status == 302, (down.status, down.body[:300])
+    assert down.headers["location"].startswith("/hub/user/bob/")
+    assert leaks(down, data) == []
+
+    hub.start_servers({"bob": bob.token})
+    assert "store-metadata" in leaks(anonymous_get(url), data)
