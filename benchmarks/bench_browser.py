@@ -4,9 +4,11 @@ Starts JupyterLab on 127.0.0.1 with a 3-D uint16 store (64^3 chunks, zarr v2 blo
 in a ZarrView tab at 1:1 over a 1024 x 1024 view, then steps the z slider N times with the
 keyboard. Prints p50/p95 of the time from the key press to the repainted plane (the viewer's
 data-state back to idle on the new index), and the bytes received per plane change next to the
-compressed size of the chunks that plane touches.
+compressed size of the chunks that plane touches. Then the idle cost beside those figures: over
+a window in which nobody touches the page, the tile requests the page sent (bar 0) and the
+server's CPU and RSS drift.
 
-    python benchmarks/bench_browser.py [--planes 40]
+    python benchmarks/bench_browser.py [--planes 40] [--idle 15]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import zarr
+from load_http import _rss_mib, cpu_seconds
 from playwright.sync_api import sync_playwright
 
 ARGS = [
@@ -66,6 +69,7 @@ def chunk_bytes_for_plane(store: Path, z: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--planes", type=int, default=40)
+    parser.add_argument("--idle", type=float, default=15.0, help="seconds of the idle window")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="zarrview-bench-"))
     home = Path(tempfile.mkdtemp(prefix="zarrview-home-"))
@@ -121,6 +125,8 @@ def main() -> None:
             )
             page = browser.new_page(viewport={"width": 1500, "height": 1400})
             received: list[int] = []
+            requests: list[str] = []
+            page.on("request", lambda r: requests.append(r.url) if "/zarrview/" in r.url else None)
             page.on(
                 "response",
                 lambda r: (
@@ -155,7 +161,15 @@ def main() -> None:
                 times.append(elapsed)
                 bytes_per_plane.append(sum(received) - before)
                 chunk_sizes.append(chunk_bytes_for_plane(store, i))
-            page.wait_for_timeout(500)
+            # Idle: read-ahead of the last plane lands, then nobody touches anything.
+            page.wait_for_timeout(3000)
+            idle_requests = len(requests)
+            rss0, cpu0, t0 = _rss_mib(server.pid), cpu_seconds(server.pid), time.monotonic()
+            page.wait_for_timeout(args.idle * 1000)
+            idle_s = time.monotonic() - t0
+            idle_cpu = (cpu_seconds(server.pid) - cpu0) / idle_s
+            idle_rss = _rss_mib(server.pid) - rss0
+            idle_requests = len(requests) - idle_requests
             browser.close()
         times.sort()
         p50 = statistics.median(times)
@@ -169,6 +183,11 @@ def main() -> None:
             f"bytes received per plane (incl. read-ahead): {per_plane / 1e3:.0f} kB; "
             f"compressed chunks a plane touches: {chunks / 1e3:.0f} kB; "
             f"ratio {per_plane / chunks:.3f} (bar: <= 0.2)"
+        )
+        print(
+            f"idle cost over {idle_s:.0f} s with the view shown: {idle_requests} requests from the"
+            f" page (bar: 0), server CPU {idle_cpu * 100:.1f} % of a core (JupyterLab's own polls"
+            f" included), server RSS drift {idle_rss:+.1f} MiB"
         )
     finally:
         server.terminate()
