@@ -4,6 +4,7 @@ through the proxy with no credentials at all, and only for the store they were m
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -117,6 +118,11 @@ def test_a_link_outlives_a_restart_of_its_server_and_gives_nothing_while_it_is_d
     assert down.status == 302, (down.status, down.body[:300])
     assert down.headers["location"].startswith("/hub/user/bob/")
     assert leaks(down, data) == []
+    # A Zarr client follows redirects: to the hub's login page, which starts no server
+    # (starting one below would answer 400 if it had).
+    followed = requests.get(url, timeout=30)
+    assert urlsplit(followed.url).path == "/hub/login", followed.url
+    assert leaks(Reply(followed.status_code, {}, followed.content), data) == []
 
     hub.start_servers({"bob": bob.token})
     assert "store-metadata" in leaks(anonymous_get(url), data)
