@@ -302,7 +302,12 @@ class StoreKeyHandler(_Handler):
                 chunk = await self._run(partial(read_key, found, position, end))
             except (OSError, KeyError, ValueError, zipfile.BadZipFile, zlib.error):
                 chunk, failed = b"", True
-            if chunk is None:  # the client has gone
+            if chunk is None:
+                # The client has gone, with the answer's length promised in its headers: end
+                # the connection, or tornado finishes the answer short and logs an error.
+                close = getattr(self.request.connection, "close", None)
+                if close is not None:
+                    close()
                 return
             if failed or len(chunk) != end - position:
                 # Removed or rewritten since it was found: a 404 if nothing went out yet,
