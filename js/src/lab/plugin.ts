@@ -13,6 +13,7 @@ import { linkIcon } from '@jupyterlab/ui-components';
 import { CommandIds } from './commandIds';
 import { copyShareLink, CopyShareLinkText } from './copyShareLink';
 import { FileTypes } from './fileTypes';
+import { zarrIcon } from './icons';
 import { parseViewLink, stripViewLink } from './viewLink';
 import { ZarrFolders } from './zarrFolders';
 import { ZarrPanel } from './zarrPanel';
@@ -58,7 +59,8 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
       displayName: 'Zarr',
       extensions: ['.zarr'],
       contentType: 'directory',
-      mimeTypes: []
+      mimeTypes: [],
+      icon: zarrIcon
     });
     app.docRegistry.addFileType({
       name: FileTypes.zip,
@@ -66,7 +68,8 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
       extensions: ['.zarr.zip'],
       contentType: 'file',
       fileFormat: null,
-      mimeTypes: ['application/zip']
+      mimeTypes: ['application/zip'],
+      icon: zarrIcon
     });
 
     const isZip = (path: string): boolean =>

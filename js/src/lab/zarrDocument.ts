@@ -1,5 +1,6 @@
 import { DocumentWidget, type DocumentRegistry } from '@jupyterlab/docregistry';
 
+import { zarrIcon } from './icons';
 import type { ZarrDocumentModel } from './zarrDocumentModel';
 import { ZarrViewer } from './zarrViewer';
 
@@ -13,6 +14,7 @@ export class ZarrDocument extends DocumentWidget<ZarrViewer, ZarrDocumentModel> 
     });
     super({ context, content });
     this.addClass('jp-ZarrDocument');
+    this.title.icon = zarrIcon;
     // A file renamed in the file browser keeps its tab: the viewer follows it.
     context.pathChanged.connect(() => content.setPath(context.localPath), this);
   }

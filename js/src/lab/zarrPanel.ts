@@ -1,3 +1,4 @@
+import { zarrIcon } from './icons';
 import { ZarrViewer, type IZarrViewerOptions } from './zarrViewer';
 
 /**
@@ -12,6 +13,7 @@ export class ZarrPanel extends ZarrViewer {
     const name = this.path.split('/').filter(Boolean).pop() ?? this.path;
     this.title.label = this.array ? `${name}/${this.array}` : name;
     this.title.caption = this.array ? `${this.path} (${this.array})` : this.path;
+    this.title.icon = zarrIcon;
     this.title.closable = true;
   }
 }
