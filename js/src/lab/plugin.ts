@@ -75,10 +75,15 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
     const isZip = (path: string): boolean =>
       app.docRegistry.getFileTypesForPath(path).some(type => type.name === FileTypes.zip);
 
+    // One tab per store (and array): opening it again, from the menu, the palette or a link,
+    // shows the tab it has, moved to the view asked for if any.
     const open = (args: IOpenArgs): ZarrPanel => {
       const array = args.array ?? null;
       const existing = tracker.find(w => w.path === args.path && w.array === array);
-      if (existing && !args.state) {
+      if (existing) {
+        if (args.state) {
+          existing.applyState(args.state);
+        }
         app.shell.activateById(existing.id);
         return existing;
       }
@@ -150,7 +155,15 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
 
     // Folders that are Zarr under any name: the server looks inside each listed directory.
     const folders = new ZarrFolders();
-    const probe = () => void folders.probe(browser.model.path);
+    const probe = () => {
+      // The names of the folders shown: a store being written changes its folder's mtime
+      // with every chunk, and that must not cost a request per file-browser refresh.
+      const listing = [...browser.model.items()]
+        .filter(item => item.type === 'directory')
+        .map(item => item.name)
+        .join('/');
+      void folders.probe(browser.model.path, listing);
+    };
     browser.model.pathChanged.connect(probe);
     browser.model.refreshed.connect(probe);
     probe();
@@ -207,7 +220,11 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
       });
     }
 
-    // Links carry the view in the query string; the router runs them once the app is up.
+    // Links carry the view in the query string; the router runs them once the app is up. The
+    // tab opens after the layout restorer has brought the workspace's tabs back, so that a tab
+    // of the same store is reused, not restored next to the link's. The router can run a link
+    // twice (`?reset` clears the workspace, then navigates to its URL again, query and all):
+    // the second run finds the first one's tab.
     const openLink = 'zarrview:open-link';
     app.commands.addCommand(openLink, {
       execute: () => {
@@ -217,7 +234,9 @@ export const zarrviewPlugin: JupyterFrontEndPlugin<void> = {
         }
         const url = window.location.pathname + stripViewLink(window.location.search);
         window.history.replaceState(null, '', url + window.location.hash);
-        open({ path: link.path, array: link.array, state: link.state });
+        const state = Object.keys(link.state).length > 0 ? link.state : undefined;
+        // Not awaited: the restorer waits on the workspace's state, which the router loads next.
+        void app.restored.then(() => open({ path: link.path, array: link.array, state }));
       }
     });
     router?.register({ command: openLink, pattern: /[?&]zarrview=/, rank: 20 });

@@ -1,4 +1,5 @@
 import { ServerConnection } from '@jupyterlab/services';
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { HttpTransport } from '../protocol/httpTransport';
@@ -33,6 +34,7 @@ export class ZarrViewer extends Widget {
   private _path: string;
   private _ready: boolean;
   private _unmount: (() => void) | null = null;
+  private _pendingState: Partial<ViewState> | null = null;
   private readonly _onPickArray: ((array: string) => void) | undefined;
 
   constructor(options: IZarrViewerOptions) {
@@ -42,6 +44,8 @@ export class ZarrViewer extends Widget {
     this.model = new MemoryModel({ ...options.state, info: null });
     this._onPickArray = options.onPickArray;
     this.addClass('jp-ZarrViewer');
+    // Focusable, so that activating the tab moves focus here (see onActivateRequest).
+    this.node.tabIndex = -1;
     this._ready = !options.ready;
     options.ready?.then(
       () => {
@@ -78,6 +82,13 @@ export class ZarrViewer extends Widget {
 
   /** Moves the view to a recorded state (a restored tab, a link to an open store). */
   applyState(state: Partial<ViewState>): void {
+    if (this._unmount && !this.model.get('info')) {
+      // A running viewer lays its view out afresh when its data's info arrives: a view given
+      // before that would be fitted away. It waits for the info (a link to a tab that the
+      // workspace has just brought back, still loading).
+      this._waitForInfo({ ...this._pendingState, ...state });
+      return;
+    }
     for (const key of Object.keys(state) as (keyof ViewState)[]) {
       Private.assign(this.model, state, key);
     }
@@ -85,6 +96,19 @@ export class ZarrViewer extends Widget {
 
   protected onAfterAttach(): void {
     this._mount();
+  }
+
+  /**
+   * The shell's current widget follows focus: a tab shown but not focused leaves the one before
+   * it current (for the palette's commands, keyboard shortcuts). The viewer itself takes the
+   * focus, so that its keys work at once.
+   */
+  protected onActivateRequest(_msg: Message): void {
+    if (this.node.contains(document.activeElement)) {
+      return;
+    }
+    const viewer = this.node.querySelector<HTMLElement>('.zarrview');
+    (viewer ?? this.node).focus();
   }
 
   dispose(): void {
@@ -107,6 +131,29 @@ export class ZarrViewer extends Widget {
       array: this.array
     });
     this._unmount = mountViewer(this.node, this.model, transport, this._onPickArray ? { onPickArray: this._onPickArray } : {});
+  }
+
+  private _waitForInfo(state: Partial<ViewState>): void {
+    const waiting = this._pendingState !== null;
+    this._pendingState = state;
+    if (waiting) {
+      return;
+    }
+    const onInfo = (): void => {
+      if (!this.model.get('info')) {
+        return;
+      }
+      this.model.off('change:info', onInfo);
+      // After every listener of this change, the viewer's own layout included.
+      void Promise.resolve().then(() => {
+        const pending = this._pendingState;
+        this._pendingState = null;
+        if (pending && !this.isDisposed) {
+          this.applyState(pending);
+        }
+      });
+    };
+    this.model.on('change:info', onInfo);
   }
 
   private _unmountViewer(): void {
