@@ -29,6 +29,7 @@ from .engine import (
     ZarrViewError,
     parse_selection,
 )
+from .engine.errors import filesystem_failure
 from .engine.selection import selection_text
 
 if TYPE_CHECKING:
@@ -190,10 +191,12 @@ def error_answer(exc: BaseException) -> Answer:
         body = exc.to_json()
         body.setdefault("parameter", parameter)
         return Answer(status, headers, body)
-    if isinstance(exc, PermissionError):
-        return Answer(403, {}, {"error": "permission denied", "parameter": "path"})
-    if isinstance(exc, FileNotFoundError):
-        return Answer(404, {}, {"error": "no such file", "parameter": "path"})
+    if isinstance(exc, OSError):
+        # The file system's refusal of a file the request led to (too long a name, no
+        # permission, a symlink loop...): the request's business, in words, not a 500.
+        name = exc.filename
+        what = f"path {name!r}" if isinstance(name, str) else "the store"
+        return error_answer(filesystem_failure(exc, what))
     # A fault of the server, not of the request: the log gets the traceback, the client a line.
     log.error("zarrview: unexpected error while answering a request", exc_info=exc)
     return Answer(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .cache import ByteLRU
 from .dataset import Dataset
+from .errors import ZarrViewError, filesystem_failure
 from .sources import describe_source, snapshot_opener
 
 if TYPE_CHECKING:
@@ -67,7 +68,17 @@ class Engine:
             if found is not None:
                 return found
         opener = snapshot_opener(source, array, storage_options, self.context)
-        dataset = Dataset(opener, key=key, cache=self.cache)
+        try:
+            dataset = Dataset(opener, key=key, cache=self.cache)
+        except ZarrViewError:
+            raise
+        except OSError as exc:
+            # A path the operating system refuses (too long, a symlink loop, no permission):
+            # the caller's to fix, said in words, never a bare OSError.
+            what = (
+                f"path {str(source)!r}" if isinstance(source, (str, os.PathLike)) else "the store"
+            )
+            raise filesystem_failure(exc, what) from exc
         if memoize:
             with self._lock:
                 dataset = self._datasets.setdefault(key, dataset)

@@ -4,6 +4,7 @@ nothing of jupyter_zarrview still catch them sensibly; transports map them to st
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 from typing import Any
 
@@ -18,6 +19,7 @@ __all__ = [
     "StoreUnavailable",
     "UnsupportedDtype",
     "ZarrViewError",
+    "filesystem_failure",
     "store_failure",
 ]
 
@@ -112,7 +114,8 @@ class ChunkNotReady(ZarrViewError, OSError):
 
 
 class StoreUnavailable(ChunkNotReady, ConnectionError):
-    """A remote store that could not be reached: refused, timed out, or an unknown host.
+    """A store that could not be reached or read just now: a remote one refused, timed out or
+    had an unknown host, or a local file system failed (an I/O error, a stale NFS handle).
 
     Like a chunk that is not ready, it may well answer a moment later (a restarted endpoint, a
     network hiccup), so it is one: transports answer both with 503 and ``Retry-After``.
@@ -148,4 +151,88 @@ def store_failure(exc: BaseException, what: str) -> ZarrViewError | None:
         if isinstance(link, _UNREACHABLE):
             return StoreUnavailable(f"{what}: the store could not be reached ({exc})")
         link = link.__cause__ or link.__context__
+    return None
+
+
+# What the operating system says about a path, in words for whoever typed it. Each errno here
+# is about the path the request named, so the answer is a 4xx that names its parameter.
+_TOO_LONG = "names of at most 255 bytes, in a path of at most 4096 bytes"
+_PATH_ERRNOS: dict[int, tuple[type[ZarrViewError], str, str | None]] = {
+    errno.ENAMETOOLONG: (
+        BadParameter,
+        "{what} is too long for the file system: a name in it is longer than 255 bytes, or "
+        "the whole path longer than 4096",
+        _TOO_LONG,
+    ),
+    errno.ELOOP: (
+        NotFound,
+        "{what} cannot be followed: it goes through too many symbolic links (one that points "
+        "back at itself?)",
+        None,
+    ),
+    errno.EACCES: (
+        PathNotAllowed,
+        "{what} cannot be read: the server's account has no permission to open it",
+        None,
+    ),
+    errno.EPERM: (
+        PathNotAllowed,
+        "{what} cannot be read: the file system does not permit it",
+        None,
+    ),
+    errno.ENOTDIR: (
+        NotFound,
+        "no such path: {what} goes through a file as if it were a folder",
+        None,
+    ),
+    errno.ENOENT: (NotFound, "no such path: {what}", None),
+    errno.EISDIR: (NotFound, "{what} is a folder where a file was expected", None),
+    errno.EINVAL: (
+        BadParameter,
+        "{what} cannot be opened: the file system calls the name invalid",
+        None,
+    ),
+    errno.EILSEQ: (
+        BadParameter,
+        "{what} cannot be opened: the file system calls the name invalid",
+        None,
+    ),
+    errno.ENXIO: (NotFound, "{what} is a device or socket, not a file", None),
+    errno.ENODEV: (NotFound, "{what} is a device, not a file", None),
+}
+
+
+def filesystem_failure(exc: OSError, what: str, parameter: str = "path") -> ZarrViewError:
+    """The typed error for an ``OSError`` that resolving, stating or opening a path raised.
+
+    ``what`` names the path as the client wrote it (``"path 'exp.zarr'"``). Errors about the
+    path itself (too long, a symlink loop, no permission, a file used as a folder...) are the
+    request's: 4xx naming ``parameter``. Anything else (an I/O error, a stale NFS handle, no
+    file descriptors left) is the server's state, which may well pass: 503 with Retry-After.
+    """
+    if isinstance(exc, ZarrViewError):
+        return exc
+    code = exc.errno if exc.errno is not None else _errno_of_class(exc)
+    known = _PATH_ERRNOS.get(code) if code is not None else None
+    if known is None:
+        reason = exc.strerror or type(exc).__name__
+        failure: ZarrViewError = StoreUnavailable(
+            f"{what} could not be read just now: {reason}", retry_after=5.0
+        )
+        failure.parameter = parameter
+        return failure
+    cls, message, expected = known
+    return cls(message.format(what=what), parameter=parameter, expected=expected)
+
+
+def _errno_of_class(exc: OSError) -> int | None:
+    # Raised by Python code rather than by a system call, an OSError may carry no errno.
+    for cls, code in (
+        (FileNotFoundError, errno.ENOENT),
+        (NotADirectoryError, errno.ENOTDIR),
+        (IsADirectoryError, errno.EISDIR),
+        (PermissionError, errno.EACCES),
+    ):
+        if isinstance(exc, cls):
+            return code
     return None

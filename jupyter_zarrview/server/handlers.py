@@ -72,6 +72,8 @@ class _Handler(ExtensionHandlerMixin, APIHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, web.HTTPError):
             message = exc.log_message or exc.reason or self._reason
+            if exc.log_message and exc.args:
+                message = exc.log_message % exc.args
         elif exc is not None:
             self.log.error("zarrview: unexpected error", exc_info=kwargs["exc_info"])
             message = "internal error; see the server log"
@@ -107,6 +109,27 @@ class _Handler(ExtensionHandlerMixin, APIHandler):
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(context.executor, work)
 
+    def _query(self, names: frozenset[str]) -> dict[str, str]:
+        """The query's parameters among ``names``, each given once and valid UTF-8.
+
+        Others (token, cache busters) are Jupyter's or ignored.
+        """
+        out: dict[str, str] = {}
+        for name, values in self.request.query_arguments.items():
+            if name not in names:
+                continue
+            if len(values) != 1:
+                raise BadParameter(
+                    f"{name} is given {len(values)} times", parameter=name, expected="one value"
+                )
+            try:
+                out[name] = values[0].decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadParameter(
+                    f"{name} is not valid UTF-8", parameter=name, expected="UTF-8 text"
+                ) from None
+        return out
+
     def _send_error(self, answer: Answer) -> None:
         self.set_status(answer.status)
         for name, value in answer.headers.items():
@@ -122,7 +145,7 @@ class ApiHandler(_Handler):
     @authorized
     async def get(self, op: str) -> None:
         try:
-            params = self._params()
+            params = self._query(_PARAMETERS)
         except ZarrViewError as exc:
             self._send_error(error_answer(exc))
             return
@@ -189,24 +212,6 @@ class ApiHandler(_Handler):
             set_content_type="application/octet-stream",
         )
 
-    def _params(self) -> dict[str, str]:
-        # Only the protocol's parameters: others (token, cache busters) are Jupyter's or ignored.
-        out: dict[str, str] = {}
-        for name, values in self.request.query_arguments.items():
-            if name not in _PARAMETERS:
-                continue
-            if len(values) != 1:
-                raise BadParameter(
-                    f"{name} is given {len(values)} times", parameter=name, expected="one value"
-                )
-            try:
-                out[name] = values[0].decode("utf-8")
-            except UnicodeDecodeError:
-                raise BadParameter(
-                    f"{name} is not valid UTF-8", parameter=name, expected="UTF-8 text"
-                ) from None
-        return out
-
 
 class ZarrFoldersHandler(_Handler):
     """``GET api/v1/zarr-folders?path=DIR``: the sub-folders of DIR that are Zarr stores."""
@@ -214,9 +219,9 @@ class ZarrFoldersHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        text = self.get_query_argument("path", "")
         roots = self.context.roots
         try:
+            text = self._query(frozenset({"path"})).get("path", "")
             names = await self._run(lambda: zarr_folders(text, roots))
         except ZarrViewError as exc:
             self._send_error(error_answer(exc))
@@ -350,10 +355,11 @@ class ShareHandler(_Handler):
                 )
             )
             return
-        text = self.get_query_argument("path", "")
         roots = self.context.roots
         try:
-            expires_in = _seconds(self.get_query_argument("expires_in", None))
+            query = self._query(frozenset({"path", "expires_in"}))
+            text = query.get("path", "")
+            expires_in = _seconds(query.get("expires_in"))
             store = await self._run(lambda: locate_store(text, roots))
             if store is None:
                 return

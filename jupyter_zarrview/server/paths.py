@@ -2,9 +2,12 @@
 
 A local path is read exactly as given (the URL layer has percent-decoded it once; nothing decodes
 it again), split on ``/``, and refused before any file is touched when it holds a NUL byte, a
-``..`` component or a hidden component. What is left is resolved with its symlinks and must land
-inside the server's root dir or one of the extra roots; its hidden check is repeated on the
-resolved path, so a symlink cannot lead into a hidden folder either.
+``..`` component, a hidden component, or more bytes than Linux takes (255 a name, 4096 a path).
+What is left is resolved with its symlinks and must land inside the server's root dir or one of
+the extra roots; its hidden check is repeated on the resolved path, so a symlink cannot lead
+into a hidden folder either. Whatever the operating system then says about the path (a symlink
+loop, no permission, a file where a folder should be) becomes a typed error naming the
+parameter: see :func:`stat_path`.
 
 A remote URL is read only when it matches the admin's allow-list (see :func:`url_allowed`).
 """
@@ -13,18 +16,34 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..engine import NotFound, PathNotAllowed
+from ..engine import BadParameter, NotFound, PathNotAllowed
+from ..engine.errors import filesystem_failure
 
-__all__ = ["Roots", "is_url", "resolve_local", "resolve_source", "split_path", "url_allowed"]
+__all__ = [
+    "Roots",
+    "is_url",
+    "resolve_local",
+    "resolve_source",
+    "shown",
+    "split_path",
+    "stat_path",
+    "url_allowed",
+]
 
 # Zarr's own metadata keys: a store's contents, not hidden files.
 ZARR_METADATA_NAMES = frozenset({".zarray", ".zattrs", ".zgroup", ".zmetadata"})
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+# Linux's limits, in bytes of the UTF-8 name (NAME_MAX, PATH_MAX): past them every file system
+# call fails, so a path that breaks them is refused before any is made.
+NAME_MAX = 255
+PATH_MAX = 4096
+_SHOWN_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -84,10 +103,68 @@ def split_path(text: str, parameter: str) -> tuple[bool, list[str]]:
     parts = [p for p in text.split("/") if p not in ("", ".")]
     if ".." in parts:
         raise PathNotAllowed(
-            f"{parameter} {text!r} contains '..'; paths may not leave the allowed roots",
+            f"{parameter} {shown(text)} contains '..'; paths may not leave the allowed roots",
             parameter=parameter,
         )
+    size = len(_encoded(text))
+    if size > PATH_MAX:
+        raise BadParameter(
+            f"{parameter} is {size} bytes long; paths are at most {PATH_MAX} bytes",
+            parameter=parameter,
+            expected=f"a path of at most {PATH_MAX} bytes",
+        )
+    for part in parts:
+        size = len(_encoded(part))
+        if size > NAME_MAX:
+            raise BadParameter(
+                f"{parameter} {shown(text)} has a name of {size} bytes; file and folder names "
+                f"are at most {NAME_MAX} bytes",
+                parameter=parameter,
+                expected=f"names of at most {NAME_MAX} bytes",
+            )
     return absolute, parts
+
+
+def _encoded(text: str) -> bytes:
+    # What the file system is handed: the name's UTF-8 bytes. (Lone surrogates cannot come from
+    # a URL, which is decoded strictly, but may from Python callers; they count, not fail.)
+    return text.encode("utf-8", "surrogatepass")
+
+
+def shown(text: str) -> str:
+    """``text`` quoted for a message, cut short when long: a 4 KiB path helps nobody twice."""
+    if len(text) <= _SHOWN_CHARS:
+        return repr(text)
+    return repr(text[:_SHOWN_CHARS]) + f" (and {len(text) - _SHOWN_CHARS} characters more)"
+
+
+def stat_path(path: Path, text: str, parameter: str) -> os.stat_result | None:
+    """``os.stat`` of a path a request named: None when nothing is there (or a file stands
+    where a folder should), a typed error when the file system refuses to say (a symlink
+    loop, no permission, a name too long...): never an ``OSError``."""
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise filesystem_failure(exc, f"{parameter} {shown(text)}", parameter) from None
+    except ValueError:  # a name the platform cannot even encode
+        raise BadParameter(
+            f"{parameter} {shown(text)} is not a name this file system accepts",
+            parameter=parameter,
+        ) from None
+
+
+def is_dir(path: Path, text: str, parameter: str) -> bool:
+    """Whether ``path`` is a folder (following symlinks), as :func:`stat_path` sees it."""
+    st = stat_path(path, text, parameter)
+    return st is not None and stat.S_ISDIR(st.st_mode)
+
+
+def is_file(path: Path, text: str, parameter: str) -> bool:
+    """Whether ``path`` is a regular file (following symlinks), as :func:`stat_path` sees it."""
+    st = stat_path(path, text, parameter)
+    return st is not None and stat.S_ISREG(st.st_mode)
 
 
 def _hidden(parts: list[str] | tuple[str, ...], leaf_exempt: bool) -> str | None:
@@ -117,7 +194,7 @@ def check_hidden(
     name = _hidden(parts, leaf_exempt)
     if name is not None:
         raise PathNotAllowed(
-            f"{parameter} {text!r} names a hidden file or folder ({name!r}); "
+            f"{parameter} {shown(text)} names a hidden file or folder ({name!r}); "
             "the server does not serve hidden files",
             parameter=parameter,
         )
@@ -138,11 +215,14 @@ def resolve_local(
     """
     check_hidden(parts, roots, text, parameter, leaf_exempt=leaf_exempt)
     joined = Path("/", *parts) if absolute else roots.root_dir.joinpath(*parts)
-    resolved = Path(os.path.realpath(joined))
+    try:
+        resolved = Path(os.path.realpath(joined))
+    except OSError as exc:  # Python 3.13 and later may say why a link cannot be followed
+        raise filesystem_failure(exc, f"{parameter} {shown(text)}", parameter) from None
     root = roots.containing(resolved)
     if root is None:
         raise PathNotAllowed(
-            f"{parameter} {text!r} is outside the folders this server may read",
+            f"{parameter} {shown(text)} is outside the folders this server may read",
             parameter=parameter,
         )
     # Again on the resolved path: a symlink inside the root may point into a hidden folder.
@@ -155,14 +235,14 @@ def resolve_source(text: str, roots: Roots, parameter: str = "path") -> str:
     if is_url(text):
         if not url_allowed(text, roots.remote_allowlist):
             raise PathNotAllowed(
-                f"{parameter} {text!r} is a URL that is not on this server's allow-list",
+                f"{parameter} {shown(text)} is a URL that is not on this server's allow-list",
                 parameter=parameter,
             )
         return text
     absolute, parts = split_path(text, parameter)
     resolved = resolve_local(absolute, parts, roots, text, parameter)
-    if not resolved.exists():
-        raise NotFound(f"no such path: {text!r}", parameter=parameter)
+    if stat_path(resolved, text, parameter) is None:
+        raise NotFound(f"no such path: {shown(text)}", parameter=parameter)
     return str(resolved)
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..engine import NotFound, NotZarr, PathNotAllowed
-from .paths import resolve_local, split_path
+from ..engine.errors import filesystem_failure
+from .paths import is_dir, is_file, resolve_local, shown, split_path, stat_path
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -43,27 +44,29 @@ class StoreKey:
     file: Path | None  # the resolved file for a folder store; None for a zip member
 
 
-def _is_store_root(path: Path) -> bool:
+def _is_store_root(path: Path, text: str) -> bool:
     if path.suffix.lower() == ".zip":
-        return path.is_file()
-    if not path.is_dir():
+        return is_file(path, text, "path")
+    if not is_dir(path, text, "path"):
         return False
-    return path.suffix.lower() == ".zarr" or any((path / name).is_file() for name in _NODE_FILES)
+    return path.suffix.lower() == ".zarr" or any(
+        is_file(path / name, text, "path") for name in _NODE_FILES
+    )
 
 
 def locate_store(text: str, roots: Roots) -> Path:
     """The resolved store (a Zarr folder or a zip file) at ``text``, checked against the roots."""
     absolute, parts = split_path(text, "path")
     store = resolve_local(absolute, parts, roots, text, "path")
-    if _is_store_root(store):
+    if _is_store_root(store, text):
         return store
-    if store.exists():
+    if stat_path(store, text, "path") is not None:
         raise NotZarr(
-            f"{text!r} is not a Zarr store",
+            f"{shown(text)} is not a Zarr store",
             parameter="path",
             expected="a folder holding zarr.json, .zgroup or .zarray, or a .zip store",
         )
-    raise NotFound(f"no such path: {text!r}", parameter="path")
+    raise NotFound(f"no such path: {shown(text)}", parameter="path")
 
 
 def locate_key(text: str, roots: Roots, within: str | None = None) -> StoreKey:
@@ -78,36 +81,37 @@ def locate_key(text: str, roots: Roots, within: str | None = None) -> StoreKey:
         scope = resolve_local(absolute, parts, roots, within, "path")
         target = found.file if found.file is not None else found.store
         if not target.is_relative_to(scope):
-            raise PathNotAllowed(f"{text!r} lies outside the shared store", parameter="path")
+            raise PathNotAllowed(f"{shown(text)} lies outside the shared store", parameter="path")
     return found
 
 
 def _locate_key(text: str, roots: Roots) -> StoreKey:
     absolute, parts = split_path(text, "path")
     if len(parts) < 2:
-        raise NotFound(f"no Zarr key at {text!r}: give a store path and a key", parameter="path")
+        raise NotFound(
+            f"no Zarr key at {shown(text)}: give a store path and a key", parameter="path"
+        )
     # Names are checked for the whole path up front: the split does not change what is hidden.
     full = resolve_local(absolute, parts, roots, text, "path", leaf_exempt=True)
     for cut in range(len(parts) - 1, 0, -1):
         store = resolve_local(absolute, parts[:cut], roots, text, "path")
-        if not _is_store_root(store):
+        if not _is_store_root(store, text):
             continue
         key = "/".join(parts[cut:])
-        if store.is_file():
+        if store.suffix.lower() == ".zip":
             return _zip_member(store, key, text)
         return _folder_file(store, full, key, text)
-    if full.exists():
-        raise NotZarr(f"{text!r} is not inside a Zarr store", parameter="path")
-    raise NotFound(f"no such Zarr key: {text!r}", parameter="path")
+    if stat_path(full, text, "path") is not None:
+        raise NotZarr(f"{shown(text)} is not inside a Zarr store", parameter="path")
+    raise NotFound(f"no such Zarr key: {shown(text)}", parameter="path")
 
 
 def _folder_file(store: Path, file: Path, key: str, text: str) -> StoreKey:
-    try:
-        st = os.stat(file)
-    except OSError:
-        raise NotFound(f"no such Zarr key: {text!r}", parameter="path") from None
+    st = stat_path(file, text, "path")
+    if st is None:
+        raise NotFound(f"no such Zarr key: {shown(text)}", parameter="path")
     if not stat.S_ISREG(st.st_mode):
-        raise NotFound(f"no such Zarr key: {text!r} is a folder", parameter="path")
+        raise NotFound(f"no such Zarr key: {shown(text)} is a folder", parameter="path")
     return StoreKey(store, key, st.st_size, f'W/"{st.st_mtime_ns:x}-{st.st_size:x}"', file)
 
 
@@ -144,11 +148,19 @@ def _zip_member(store: Path, key: str, text: str) -> StoreKey:
         zf, st = _zips.get(store)
         info = zf.getinfo(key)
     except KeyError:
-        raise NotFound(f"no such Zarr key: {text!r}", parameter="path") from None
-    except (OSError, zipfile.BadZipFile):
-        raise NotZarr(f"{text!r}: the store is not a readable zip file", parameter="path") from None
+        raise NotFound(f"no such Zarr key: {shown(text)}", parameter="path") from None
+    except zipfile.BadZipFile:
+        raise NotZarr(
+            f"{shown(text)}: the store is not a readable zip file", parameter="path"
+        ) from None
+    except PermissionError as exc:
+        raise filesystem_failure(exc, f"path {shown(text)}") from None
+    except OSError:  # a zip too short to seek in, or cut off
+        raise NotZarr(
+            f"{shown(text)}: the store is not a readable zip file", parameter="path"
+        ) from None
     if info.is_dir():
-        raise NotFound(f"no such Zarr key: {text!r} is a folder", parameter="path")
+        raise NotFound(f"no such Zarr key: {shown(text)} is a folder", parameter="path")
     etag = f'W/"{st.st_mtime_ns:x}-{info.CRC:x}-{info.file_size:x}"'
     return StoreKey(store, key, info.file_size, etag, None)
 

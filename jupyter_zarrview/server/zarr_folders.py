@@ -7,10 +7,11 @@ any other name is Zarr when it holds a store's metadata document at its top.
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import stat
 
 from ..engine import NotFound
-from .paths import Roots, resolve_local, split_path
+from ..engine.errors import filesystem_failure
+from .paths import Roots, is_dir, resolve_local, shown, split_path
 
 __all__ = ["MAX_ENTRIES", "zarr_folders"]
 
@@ -23,15 +24,33 @@ def zarr_folders(text: str, roots: Roots) -> list[str]:
     """Names of the sub-folders of ``text`` (a folder under the roots) that are Zarr stores."""
     absolute, parts = split_path(text, "path")
     folder = resolve_local(absolute, parts, roots, text, "path")
-    if not folder.is_dir():
-        raise NotFound(f"no such folder: {text!r}", parameter="path")
+    if not is_dir(folder, text, "path"):
+        raise NotFound(f"no such folder: {shown(text)}", parameter="path")
     found: list[str] = []
-    with os.scandir(folder) as entries:
-        for count, entry in enumerate(entries):
-            if count >= MAX_ENTRIES:
-                break
-            if entry.name.startswith(".") or not entry.is_dir():
-                continue
-            if any((Path(entry.path) / name).is_file() for name in _METADATA):
-                found.append(entry.name)
+    try:
+        with os.scandir(folder) as entries:
+            for count, entry in enumerate(entries):
+                if count >= MAX_ENTRIES:
+                    break
+                if not entry.name.startswith(".") and _holds_zarr(entry):
+                    found.append(entry.name)
+    except OSError as exc:  # the folder itself may not be listed (no permission, gone)
+        raise filesystem_failure(exc, f"path {shown(text)}") from None
     return sorted(found)
+
+
+def _holds_zarr(entry: os.DirEntry[str]) -> bool:
+    # A sub-folder the server may not look into (or a dangling link) is simply not offered:
+    # one unreadable entry must not cost the listing of the others.
+    try:
+        if not entry.is_dir():
+            return False
+        for name in _METADATA:
+            try:
+                if stat.S_ISREG(os.stat(os.path.join(entry.path, name)).st_mode):
+                    return True
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+    except OSError:
+        return False
+    return False

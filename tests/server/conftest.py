@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from fuzz_tally import summary
 from server_data import Layout, build
 from server_helpers import MAX_TILE_ELEMENTS, TOKEN, any_status
 from traitlets.config import Config
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+    from _pytest.terminal import TerminalReporter
     from tornado.httpclient import HTTPResponse
 
 
@@ -98,3 +100,12 @@ def engine() -> Iterator[Engine]:
     engine = Engine(cache_bytes=2**20, max_workers=2)
     yield engine
     engine.close()
+
+
+def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
+    # The fuzz tests' requests by endpoint and status: how much was tried, and what came back.
+    lines = summary()
+    if lines:
+        terminalreporter.section("zarrview fuzz requests")
+        for line in lines:
+            terminalreporter.write_line(line)
