@@ -173,14 +173,18 @@ class Dataset:
         """Exactly ``level_array[selection]``, little-endian and C-contiguous."""
         level = self._level(level)
         sel = self.selection(level, selection)
-        snapshot, key = self._snapshot, self._cache_key(level, sel)
-        if self._cache is not None:
-            hit = self._cache.get(key)
-            if hit is not None:
-                return hit
-        out = snapshot.readers[level].read(sel)
-        if self._cache is not None:
-            self._cache.put(key, out)
+        snapshot, version = self._snapshot, self.version
+        key = self._cache_key(level, sel, version)
+        if self._cache is None:
+            return snapshot.readers[level].read(sel)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        # The planes beside it, when its chunks gave them too: what the viewer reads next.
+        out, neighbours = snapshot.readers[level].read_around(sel)
+        for near, plane in neighbours:
+            self._cache.put(self._cache_key(level, near, version), plane)
+        self._cache.put(key, out)
         return out
 
     def cached(self, level: int, selection: str | Sequence[int | slice]) -> np.ndarray | None:
@@ -190,8 +194,8 @@ class Dataset:
         level = self._level(level)
         return self._cache.get(self._cache_key(level, self.selection(level, selection)))
 
-    def _cache_key(self, level: int, sel: Selection) -> Hashable:
-        return (self.key, self.version, level, selection_text(sel))
+    def _cache_key(self, level: int, sel: Selection, version: str | None = None) -> Hashable:
+        return (self.key, version or self.version, level, selection_text(sel))
 
     def stats(
         self,

@@ -14,7 +14,7 @@ import numpy as np
 
 from .cache import SeenBefore
 from .errors import ChunkNotReady, store_failure
-from .selection import chunk_box
+from .selection import Selection, chunk_box
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,9 +22,14 @@ if TYPE_CHECKING:
     import tensorstore as ts
     import zarr
 
-    from .selection import Selection
-
-__all__ = ["ArrayReader", "InMemoryReader", "TensorstoreReader", "ZarrReader", "to_wire_order"]
+__all__ = [
+    "ArrayReader",
+    "InMemoryReader",
+    "Neighbour",
+    "TensorstoreReader",
+    "ZarrReader",
+    "to_wire_order",
+]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,14 @@ class ArrayReader(Protocol):
     fill_value: Any
 
     def read(self, selection: Selection) -> np.ndarray: ...
+
+    def read_around(self, selection: Selection) -> tuple[np.ndarray, list[Neighbour]]:
+        """``read(selection)``, and the neighbouring planes the same decoding gave for free."""
+        ...
+
+
+#: A plane next to the one asked for, as its selection and its pixels.
+Neighbour = tuple[Selection, np.ndarray]
 
 
 def to_wire_order(a: np.ndarray) -> np.ndarray:
@@ -51,12 +64,16 @@ class TensorstoreReader:
 
     Two handles on the array: one whose decoded chunks go to the engine's cache pool, one with
     no cache at all. A read goes through the cached handle only when an earlier read touched the
-    same chunks (another plane of the same chunk slab, or the same tile again): that is what a
-    scrub does, and the viewer's read-ahead of the neighbouring planes asks for it right after
-    the first plane is shown. A plane that is looked at once (a jump) is read as tensorstore
-    reads it without a cache: keeping a slab's decoded chunks costs fresh memory for all of
-    them, 64 planes' worth for a plane of 64^3 chunks, which slowed such reads by about half
-    and filled the cache with slabs nobody scrubbed (docs/engine.md, "Cold reads").
+    same chunks (another plane of the same chunk slab, or the same tile again), which is what a
+    scrub does. A plane that is looked at once (a jump) is read as tensorstore reads it without
+    a cache: keeping a slab's decoded chunks costs fresh memory for all of them, 64 planes'
+    worth for a plane of 64^3 chunks, which made such reads about 1.5 times slower and filled
+    the cache with slabs nobody scrubbed (docs/engine.md, "Cold reads").
+
+    A jump into a slab that is deeper than one plane also gives the planes on either side of
+    the one asked for (``read_around``): they come out of the chunks already decoded, and they
+    are what the viewer reads ahead as soon as the plane is shown, so looking at a plane costs
+    one decoding of its chunks and scrubbing on from it one more, to keep them.
     """
 
     #: Chunk boxes remembered per array: far more than the tiles of the planes on screen.
@@ -92,7 +109,48 @@ class TensorstoreReader:
 
     def read(self, selection: Selection) -> np.ndarray:
         again = self._seen.check(chunk_box(selection, self._read_chunks))
-        store = self._cached if again else self._uncached
+        return self._read(self._cached if again else self._uncached, selection)
+
+    def read_around(self, selection: Selection) -> tuple[np.ndarray, list[Neighbour]]:
+        if self._seen.check(chunk_box(selection, self._read_chunks)):
+            return self._read(self._cached, selection), []
+        axis = self._deep_index_axis(selection)
+        if axis is None:
+            return self._read(self._uncached, selection), []
+        index = selection[axis]
+        assert isinstance(index, int)
+        first = index - index % self._read_chunks[axis]
+        lo = max(first, index - 1)
+        hi = min(first + self._read_chunks[axis], self.shape[axis], index + 2)
+        wide = list(selection)
+        wide[axis] = slice(lo, hi, 1)
+        if hi - lo == 1:
+            return self._read(self._uncached, selection), []
+        block = self._read(self._uncached, tuple(wide))
+        # Where the widened axis lands in the answer: after the slices before it.
+        at: tuple[slice, ...] = (slice(None),) * sum(isinstance(s, slice) for s in selection[:axis])
+        out, neighbours = None, []
+        for i in range(lo, hi):
+            # Each plane a copy of its own, so that a cached answer holds only its own bytes.
+            take: tuple[slice | int, ...] = (*at, i - lo)
+            plane = block[take].copy(order="C")
+            if i == index:
+                out = plane
+            else:
+                neighbours.append(((*selection[:axis], i, *selection[axis + 1 :]), plane))
+        assert out is not None
+        return out, neighbours
+
+    def _deep_index_axis(self, selection: Selection) -> int | None:
+        """The one indexed axis whose chunks hold more than that index, if there is one."""
+        deep = [
+            axis
+            for axis, entry in enumerate(selection)
+            if not isinstance(entry, slice) and self._read_chunks[axis] > 1
+        ]
+        return deep[0] if len(deep) == 1 else None
+
+    def _read(self, store: ts.TensorStore, selection: Selection) -> np.ndarray:
         try:
             out = store[selection].read().result()
         except ValueError as exc:
@@ -126,6 +184,9 @@ class ZarrReader:
             raise
         return to_wire_order(np.asarray(out))
 
+    def read_around(self, selection: Selection) -> tuple[np.ndarray, list[Neighbour]]:
+        return self.read(selection), []
+
 
 class InMemoryReader:
     """numpy and dask arrays (and anything with shape, dtype and numpy indexing)."""
@@ -143,3 +204,6 @@ class InMemoryReader:
         if hasattr(out, "compute"):
             out = out.compute()
         return to_wire_order(np.asarray(out))
+
+    def read_around(self, selection: Selection) -> tuple[np.ndarray, list[Neighbour]]:
+        return self.read(selection), []
