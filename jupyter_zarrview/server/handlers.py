@@ -24,6 +24,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
+from tornado.iostream import StreamClosedError
 
 from ..engine import BadParameter, NotFound, PathNotAllowed, ZarrViewError
 from ..protocol import Answer, answer_without_reading, error_answer, etag_matches, handle
@@ -335,7 +336,10 @@ class StoreKeyHandler(_Handler):
                 self.finish(chunk, set_content_type="application/octet-stream")
                 return
             self.write(chunk)
-            await self.flush()
+            try:
+                await self.flush()
+            except StreamClosedError:  # the client has gone halfway through: nothing to end
+                return
 
 
 class ShareHandler(_Handler):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import threading
 
 import pytest
 from server_helpers import TOKEN
@@ -80,3 +81,57 @@ async def test_a_client_gone_before_its_key_is_read_gets_no_answer_and_no_error_
         writer.close()
     assert [r.getMessage() for r in errors] == []
     assert received == b"", received.decode(errors="replace")
+
+
+async def test_a_client_gone_halfway_through_a_large_key_is_let_go_without_an_error(
+    jp_fetch, jp_http_port, jp_base_url, layout, monkeypatch, errors
+):
+    # A key of several blocks (a whole shard): the client leaves between two of them.
+    monkeypatch.setattr(handlers, "_BLOCK", KEY_BYTES // 4)
+    store = layout.root / "abandoned_large.zarr"
+    store.mkdir(exist_ok=True)
+    (store / "blob").write_bytes(bytes(range(256)) * (KEY_BYTES // 256))
+
+    loop = asyncio.get_running_loop()
+    second_block, finished = loop.create_future(), loop.create_future()
+    noticed = threading.Event()
+    read_key = handlers.read_key
+
+    def read_once_the_client_has_gone(found, start, stop):
+        if start > 0 and not second_block.done():
+            loop.call_soon_threadsafe(second_block.set_result, None)
+            assert noticed.wait(10)
+        return read_key(found, start, stop)
+
+    on_close = handlers.StoreKeyHandler.on_connection_close
+    on_finish = handlers.StoreKeyHandler.on_finish
+
+    def closed(self):
+        noticed.set()
+        on_close(self)
+
+    def done(self):
+        if not finished.done():
+            finished.set_result(self.get_status())
+        on_finish(self)
+
+    monkeypatch.setattr(handlers, "read_key", read_once_the_client_has_gone)
+    monkeypatch.setattr(handlers.StoreKeyHandler, "on_connection_close", closed)
+    monkeypatch.setattr(handlers.StoreKeyHandler, "on_finish", done)
+    reader, writer = await asyncio.open_connection("127.0.0.1", jp_http_port)
+    try:
+        writer.write(
+            f"GET {jp_base_url}zarrview/store/abandoned_large.zarr/blob HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{jp_http_port}\r\nAuthorization: token {TOKEN}\r\n\r\n".encode()
+        )
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        assert head.startswith(b"HTTP/1.1 200 ")
+        await asyncio.wait_for(second_block, 10)
+    except BaseException:
+        noticed.set()  # the reader thread must not wait for what will not come
+        raise
+    finally:
+        writer.close()
+    assert await asyncio.wait_for(finished, 10) == 200
+    assert [r.getMessage() for r in errors] == []
