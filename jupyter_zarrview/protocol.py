@@ -29,6 +29,7 @@ from .engine import (
     ZarrViewError,
     parse_selection,
 )
+from .engine.chunk_files import dataset_files
 from .engine.errors import filesystem_failure
 from .engine.selection import selection_text
 
@@ -157,7 +158,7 @@ def _tile(
     version = str(ds.version)
     headers: dict[str, str] = {}
     if etag:
-        tag = _etag(version, level, selection)
+        tag = _etag(_validator(ds, level, selection) or version, level, selection)
         headers["ETag"] = tag
         if if_none_match is not None and etag_matches(if_none_match, tag):
             return Answer(304, headers)
@@ -290,6 +291,22 @@ def _element_count(selection: Sequence[int | slice], shape: Sequence[int]) -> in
         if isinstance(entry, slice):
             n *= len(range(*entry.indices(size)))
     return n
+
+
+def _validator(ds: Dataset, level: int, selection: tuple[int | slice, ...]) -> str | None:
+    """What a tile's bytes depend on: the stat of its chunk files and the dataset's content key.
+
+    None where there are no files to stat (remote or in-kernel data, or too many files): the
+    tag then follows the dataset's version, which changes at every refresh.
+    """
+    files = dataset_files(ds)
+    if files is None:
+        return None
+    signature = files.tile_signature(level, selection)
+    content = files.content_key()
+    if signature is None or content is None:
+        return None
+    return f"{content}|{signature!r}"
 
 
 def _etag(version: str, level: int, selection: tuple[int | slice, ...]) -> str:

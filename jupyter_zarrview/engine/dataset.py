@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,9 @@ class Dataset:
         self._cache = cache
         self._lock = threading.Lock()
         self._generation = 0
+        # When the readers were opened: a chunk file written since may be missed by the caches
+        # they keep (see chunk_files.DatasetFiles.tile_signature).
+        self.opened_ns = time.time_ns()
         self._snapshot = opener()
         self._meta_hash = self._hash(self._snapshot)
 
@@ -231,8 +235,10 @@ class Dataset:
     def refresh(self) -> bool:
         """Re-reads the metadata (a job may have grown the array). True if it changed."""
         with self._lock:
+            opened_ns = time.time_ns()
             snapshot = self._opener()
             meta_hash = self._hash(snapshot)
+            self.opened_ns = opened_ns
             changed = meta_hash != self._meta_hash
             old_key = self.key
             self._snapshot, self._meta_hash = snapshot, meta_hash
