@@ -1,14 +1,15 @@
 """Cold plane reads in fresh processes: the engine against tensorstore's own, read for read.
 
 The engine keeps what it has opened, so a second read in one process is warm. Each round
-therefore starts fresh processes per store: one reads through the engine (``Engine().open``,
-then ``Engine.read`` of the selection text the server reads for a plane, parsed as the server
-parses it), one through tensorstore directly (``ts.open`` of the zarr / zarr3 driver, no cache
-pool, ``.read().result()``); which goes first alternates round by round. Opening is timed apart
-from reading. Each process reads every plane once ("cold", the sum of those reads), the same
-planes again ("warm") and the three planes after each ("scrub", what moving through a chunk
-slab asks for). The tensorstore process then does the same through a second handle with a
-cache pool the size of the engine's ("ts+cache"), from empty.
+therefore starts two fresh processes, which read both stores: one through the engine
+(``Engine().open``, then ``Engine.read`` of the selection text the server reads for a plane,
+parsed as the server parses it), one through tensorstore directly (``ts.open`` of the zarr /
+zarr3 driver, no cache pool, ``.read().result()``); which goes first alternates round by round.
+Opening is timed apart from reading. For each store the engine reads every plane once ("cold",
+the sum of those reads), the same planes again ("warm") and the three planes after each
+("scrub", what moving through a chunk slab asks for). Tensorstore reads the planes once without
+a cache ("ts"), then all of it again through a second handle with a cache pool the size of the
+engine's, from empty ("ts+cache").
 
 Stores, written once in a temporary folder:
 
@@ -122,77 +123,83 @@ def tensorstore_open(spec: dict[str, Any], context: Any) -> Any:
     ).result()
 
 
-def worker(reader: str, spec: dict[str, Any], idle: bool) -> dict[str, Any]:
-    """One fresh process's figures: {row: seconds}, plus the idle cost when asked."""
+def worker(reader: str, specs: dict[str, dict[str, Any]], idle: bool) -> dict[str, Any]:
+    """One fresh process's figures for each store ({row: seconds}), and its idle cost."""
     import numpy as np
     import tensorstore as ts
 
     if reader == "engine":
-        from jupyter_zarrview.engine import Engine  # imported before the clock starts
+        from jupyter_zarrview.engine import Engine  # imported before any clock starts
 
-    planes = spec["planes"]
-    texts = [f"{z},0:{PLANE_SIZE},0:{PLANE_SIZE}" for z in planes]
-    # A scrub from each plane read: the three planes after it, as the viewer moves and reads
-    # ahead (v3's planes are all read cold already).
-    after = [z + d for z in planes for d in (1, 2, 3) if z + d < spec["depth"]]
-    scrub = [f"{z},0:{PLANE_SIZE},0:{PLANE_SIZE}" for z in after if z not in planes]
-    out: dict[str, Any] = {}
-
-    def timed(row: str, read: Any, which: list[str]) -> list[np.ndarray]:
-        wall, arrays = 0.0, []
-        cpu0 = time.process_time()
-        for text in which:
-            t0 = time.perf_counter()
-            arrays.append(read(text))
-            wall += time.perf_counter() - t0
-        out[row], out[row + " CPU"] = wall, time.process_time() - cpu0
-        return arrays
-
-    def opened(row: str, make: Any) -> Any:
-        t0 = time.perf_counter()
-        handle = make()
-        out[row] = time.perf_counter() - t0
-        return handle
-
-    if reader == "engine":
         engine = Engine()
-        dataset = opened("open", lambda: engine.open(spec["path"]))
+    out: dict[str, Any] = {}
+    for name, spec in specs.items():
+        figures = out[name] = {}
+        planes = spec["planes"]
+        texts = [f"{z},0:{PLANE_SIZE},0:{PLANE_SIZE}" for z in planes]
+        # A scrub from each plane read: the three planes after it, as the viewer moves and
+        # reads ahead (v3's planes are all read cold already).
+        after = [z + d for z in planes for d in (1, 2, 3) if z + d < spec["depth"]]
+        scrub = [f"{z},0:{PLANE_SIZE},0:{PLANE_SIZE}" for z in after if z not in planes]
 
-        def read(text: str) -> np.ndarray:
-            return engine.read(dataset, 0, text)
+        def timed(row: str, read: Any, which: list[str], figures: dict = figures) -> list:
+            wall, arrays = 0.0, []
+            cpu0 = time.process_time()
+            for text in which:
+                t0 = time.perf_counter()
+                arrays.append(read(text))
+                wall += time.perf_counter() - t0
+            figures[row], figures[row + " CPU"] = wall, time.process_time() - cpu0
+            return arrays
 
-        arrays = timed("cold", read, texts)
-        timed("warm", read, texts)
+        t0 = time.perf_counter()
+        if reader == "engine":
+            dataset = engine.open(spec["path"])
+            figures["open"] = time.perf_counter() - t0
+
+            def read(text: str, dataset: Any = dataset) -> np.ndarray:
+                return engine.read(dataset, 0, text)
+
+            arrays = timed("cold", read, texts)
+            timed("warm", read, texts)
+            suffix = ""
+        else:
+            store = tensorstore_open(spec, ts.Context())
+            figures["open"] = time.perf_counter() - t0
+            arrays = timed("cold", lambda t, s=store: s[index(t)].read().result(), texts)
+            # The same reads through a cache pool the size of the engine's, from empty.
+            context = ts.Context({"cache_pool": {"total_bytes_limit": 256 * 2**20}})
+            cached = tensorstore_open(spec, context)
+
+            def read(text: str, cached: Any = cached) -> np.ndarray:
+                return cached[index(text)].read().result()
+
+            timed("cold, cache pool", read, texts)
+            timed("warm, cache pool", read, texts)
+            suffix = ", cache pool"
         if scrub:
-            timed("scrub", read, scrub)
-    else:
-        store = opened("open", lambda: tensorstore_open(spec, ts.Context()))
-        arrays = timed("cold", lambda t: store[index(t)].read().result(), texts)
-        timed("warm", lambda t: store[index(t)].read().result(), texts)
-        if scrub:
-            timed("scrub", lambda t: store[index(t)].read().result(), scrub)
-        # The same reads through a cache pool the size of the engine's, from empty.
-        context = ts.Context({"cache_pool": {"total_bytes_limit": 256 * 2**20}})
-        cached = tensorstore_open(spec, context)
-        timed("cold, cache pool", lambda t: cached[index(t)].read().result(), texts)
-        timed("warm, cache pool", lambda t: cached[index(t)].read().result(), texts)
-        if scrub:
-            timed("scrub, cache pool", lambda t: cached[index(t)].read().result(), scrub)
-    out["checksum"] = int(sum(int(a.astype(np.uint64).sum()) for a in arrays))
+            timed("scrub" + suffix, read, scrub)
+            for unit in ("", " CPU"):
+                figures["cold+scrub" + suffix + unit] = (
+                    figures["cold" + suffix + unit] + figures["scrub" + suffix + unit]
+                )
+        figures["checksum"] = int(sum(int(a.astype(np.uint64).sum()) for a in arrays))
     if idle:
         cpu0 = time.process_time()
         time.sleep(IDLE_SECONDS)
-        out["idle CPU"] = time.process_time() - cpu0
-        out["threads"] = proc_status("Threads")
-        out["RSS MB"] = proc_status("VmRSS") / 1024
+        out["idle"] = {
+            "CPU": time.process_time() - cpu0,
+            "threads": proc_status("Threads"),
+            "RSS MB": proc_status("VmRSS") / 1024,
+        }
     return out
 
 
-def run_worker(reader: str, spec: dict[str, Any], idle: bool) -> dict[str, Any]:
-    args = [sys.executable, __file__, "--worker", reader, "--spec", json.dumps(spec)]
+def run_worker(reader: str, specs: dict[str, dict[str, Any]], idle: bool) -> dict[str, Any]:
+    args = [sys.executable, __file__, "--worker", reader, "--spec", json.dumps(specs)]
     if idle:
         args.append("--idle")
-    done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{reader} worker failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -209,6 +216,8 @@ ROWS = (
     ("warm CPU", "ts+cache"),
     ("scrub", None),
     ("scrub CPU", None),
+    ("cold+scrub", None),
+    ("cold+scrub CPU", None),
 )
 
 
@@ -216,6 +225,13 @@ def cache_pool_key(row: str) -> str:
     """``"cold CPU"`` -> ``"cold, cache pool CPU"``: the same figure through a cache pool."""
     first, _, rest = row.partition(" ")
     return f"{first}, cache pool" + (f" {rest}" if rest else "")
+
+
+def idle_line(reader: str, idle: dict[str, Any]) -> str:
+    return (
+        f"  idle {reader:<12} {idle['CPU'] * 1e3:.1f} ms CPU in {IDLE_SECONDS:.0f} s, "
+        f"{idle['threads']} threads, RSS {idle['RSS MB']:.0f} MB"
+    )
 
 
 def report(name: str, results: dict[str, list[dict[str, Any]]]) -> dict[str, list[float]]:
@@ -231,7 +247,7 @@ def report(name: str, results: dict[str, list[dict[str, Any]]]) -> dict[str, lis
     if len({r["checksum"] for reader in READERS for r in results[reader]}) != 1:
         raise RuntimeError(f"{name}: the readers disagree on the pixels")
     print(f"\n{name}: medians over {len(results['engine'])} rounds of the summed reads, ms")
-    print(f"  {'':<11}{'engine':>9}{'ts':>9}{'ts+cache':>10}{'engine/ts':>11}{'/ts+cache':>11}")
+    print(f"  {'':<16}{'engine':>9}{'ts':>9}{'ts+cache':>10}{'engine/ts':>11}{'/ts+cache':>11}")
     barred: dict[str, list[float]] = {"wall": [], "CPU": []}
     for row, bar in ROWS:
         engine = med("engine", row)
@@ -243,19 +259,13 @@ def report(name: str, results: dict[str, list[dict[str, Any]]]) -> dict[str, lis
         }
         ratios = {k: engine / v if v else None for k, v in columns.items()}
         print(
-            f"  {row:<11}{cell(engine, 9, 1)}{cell(columns['ts'], 9, 1)}"
+            f"  {row:<16}{cell(engine, 9, 1)}{cell(columns['ts'], 9, 1)}"
             f"{cell(columns['ts+cache'], 10, 1)}{cell(ratios['ts'], 11, 2)}"
             f"{cell(ratios['ts+cache'], 11, 2)}" + (f"  <- bar vs {bar}" if bar else "")
         )
         ratio = ratios[bar] if bar else None
         if ratio is not None:
             barred["CPU" if row.endswith("CPU") else "wall"].append(ratio)
-    for reader in READERS:
-        idle = next(r for r in results[reader] if "idle CPU" in r)
-        print(
-            f"  idle {reader:<12} {idle['idle CPU'] * 1e3:.1f} ms CPU in {IDLE_SECONDS:.0f} s, "
-            f"{idle['threads']} threads, RSS {idle['RSS MB']:.0f} MB"
-        )
     return barred
 
 
@@ -273,14 +283,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="zarrview-bench-read-") as tmp:
         print("writing the stores...", flush=True)
         stores = write_stores(Path(tmp))
-        results = {name: {r: [] for r in READERS} for name in stores}
+        runs: dict[str, list[dict[str, Any]]] = {r: [] for r in READERS}
         for round_ in range(args.rounds):
-            order = READERS if round_ % 2 == 0 else READERS[::-1]
-            for name, spec in stores.items():
-                for reader in order:
-                    results[name][reader].append(run_worker(reader, spec, idle=round_ == 0))
+            for reader in READERS if round_ % 2 == 0 else READERS[::-1]:
+                runs[reader].append(run_worker(reader, stores, idle=round_ == 0))
             print(f"round {round_ + 1}/{args.rounds} done", flush=True)
-        barred = [report(name, res) for name, res in results.items()]
+    barred = [report(name, {r: [run[name] for run in runs[r]] for r in READERS}) for name in stores]
+    print("\nafter the first round's reads, then 3 s idle:")
+    for reader in READERS:
+        print(idle_line(reader, runs[reader][0]["idle"]))
     worst = {kind: max(r for b in barred for r in b[kind]) for kind in ("wall", "CPU")}
     verdict = "PASS" if worst["wall"] <= BAR else "FAIL"
     print(
