@@ -17,7 +17,9 @@ VIEW_OPTIONS = (
     "composite",
     "channels",
     "height",
+    "live",
 )
 
-# What a link carries: the view, not the size of the box it is shown in.
-LINK_STATE = tuple(name for name in VIEW_OPTIONS if name != "height")
+# What a link carries: the view, not the size of the box it is shown in nor whether it follows
+# changes.
+LINK_STATE = tuple(name for name in VIEW_OPTIONS if name not in ("height", "live"))

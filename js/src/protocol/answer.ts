@@ -1,3 +1,5 @@
+import type { ILiveHandlers } from './liveEvents';
+
 /** One answer of the protocol, whichever transport carried it. */
 export interface Answer {
   status: number;
@@ -8,9 +10,20 @@ export interface Answer {
 
 export type Op = 'info' | 'tile' | 'stats';
 
+/** What a request may add to its parameters. */
+export interface IRequestOptions {
+  /**
+   * The validator of the copy the viewer has: a tile that has not changed answers 304 with no
+   * body. Over HTTP the browser's cache sends it by itself.
+   */
+  ifNoneMatch?: string;
+}
+
 /** How the viewer reaches its data: the server's HTTP endpoints or kernel messages. */
 export interface Transport {
-  request(op: Op, params: Record<string, string>, signal?: AbortSignal): Promise<Answer>;
+  request(op: Op, params: Record<string, string>, signal?: AbortSignal, options?: IRequestOptions): Promise<Answer>;
+  /** Tells `handlers` of changes to the data while it is written; returns what stops it. */
+  watch?(handlers: ILiveHandlers): () => void;
 }
 
 /** What a header lookup needs, case-insensitively as HTTP has it. */

@@ -1,4 +1,5 @@
 import type { Answer, Op, Transport } from './answer';
+import { LiveStream, type ILiveHandlers } from './liveEvents';
 
 export interface IHttpTransportOptions {
   /** The Jupyter server's base URL, ending in '/' (e.g. '/user/alice/'). */
@@ -27,7 +28,7 @@ export class HttpTransport implements Transport {
     this.options = { ...options, baseUrl: options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/` };
   }
 
-  url(op: Op, params: Record<string, string>): string {
+  url(op: Op | 'events', params: Record<string, string>): string {
     const query = new URLSearchParams({ path: this.options.path });
     if (this.options.array) {
       query.set('array', this.options.array);
@@ -38,7 +39,7 @@ export class HttpTransport implements Transport {
     return `${this.options.baseUrl}zarrview/api/v1/${op}?${query.toString()}`;
   }
 
-  async request(op: Op, params: Record<string, string>, signal?: AbortSignal): Promise<Answer> {
+  private _headers(): Record<string, string> {
     const headers: Record<string, string> = {};
     if (this.options.token) {
       headers.Authorization = `token ${this.options.token}`;
@@ -48,7 +49,17 @@ export class HttpTransport implements Transport {
         headers['X-XSRFToken'] = xsrf;
       }
     }
-    const init: RequestInit = { headers, credentials: 'same-origin' };
+    return headers;
+  }
+
+  /** The server's event stream for this store (docs/protocol.md, "Events"). */
+  watch(handlers: ILiveHandlers): () => void {
+    const stream = new LiveStream({ url: this.url('events', {}), headers: this._headers(), handlers });
+    return () => stream.close();
+  }
+
+  async request(op: Op, params: Record<string, string>, signal?: AbortSignal): Promise<Answer> {
+    const init: RequestInit = { headers: this._headers(), credentials: 'same-origin' };
     if (signal) {
       init.signal = signal;
     }

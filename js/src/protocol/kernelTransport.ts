@@ -1,4 +1,5 @@
-import type { Answer, Op, Transport } from './answer';
+import type { Answer, IRequestOptions, Op, Transport } from './answer';
+import type { ILiveHandlers } from './liveEvents';
 
 /** The part of anywidget's model that carries custom messages. */
 export interface IMessageModel {
@@ -69,8 +70,11 @@ export class KernelTransport implements Transport {
     return this._unanswered.size;
   }
 
-  request(op: Op, params: Record<string, string>, signal?: AbortSignal): Promise<Answer> {
+  request(op: Op, params: Record<string, string>, signal?: AbortSignal, options: IRequestOptions = {}): Promise<Answer> {
     const id = this._nextId++;
+    if (options.ifNoneMatch) {
+      params = { ...params, if_none_match: options.ifNoneMatch };
+    }
     return new Promise<Answer>((resolve, reject) => {
       if (signal?.aborted) {
         reject(new DOMException('aborted', 'AbortError'));
@@ -99,6 +103,30 @@ export class KernelTransport implements Transport {
       this._queue.push({ id, content: { type: 'zarrview-request', id, op, params } });
       this._pump();
     });
+  }
+
+  /** The kernel's own change events (`view.refresh()`), for data that lives in the kernel. */
+  watch(handlers: ILiveHandlers): () => void {
+    const listener = (content: unknown) => {
+      if (typeof content !== 'object' || content === null || (content as { type?: unknown }).type !== 'zarrview-event') {
+        return;
+      }
+      const { event, data } = content as { event?: unknown; data?: Record<string, unknown> };
+      if (event === 'change' && data) {
+        handlers.change({
+          version: String(data.version ?? ''),
+          metadata: data.metadata === true,
+          info: data.info,
+          levels: Array.isArray(data.levels) ? (data.levels as { level: number; boxes: [number[], number[]][] }[]) : []
+        });
+      } else if (event === 'gone') {
+        handlers.gone(String(data?.error ?? 'the data is gone'));
+      }
+    };
+    this._model.on('msg:custom', listener);
+    // Kernel messages need no connection of their own: the view is live from the start.
+    queueMicrotask(() => handlers.connected(''));
+    return () => this._model.off('msg:custom', listener);
   }
 
   private _pump(): void {

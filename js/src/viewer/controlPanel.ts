@@ -57,7 +57,8 @@ export class ControlPanel {
 
   /** Rebuilds the panel when the axes or channels change; else updates the values in place. */
   render(state: ViewState, info: IDatasetInfo, sliderAxes: string[], displayed: [string, string]): void {
-    const structure = JSON.stringify([info.axes, info.channels.length, sliderAxes, displayed, state.composite, info.version]);
+    // Not the version nor the shape: growing data moves the sliders' ends, not the panel.
+    const structure = JSON.stringify([info.axes, info.channels.length, sliderAxes, displayed, state.composite, info.channels.map(c => c.label)]);
     if (structure !== this._structure) {
       this._structure = structure;
       this._build(state, info, sliderAxes, displayed);
@@ -239,6 +240,11 @@ export class ControlPanel {
         slider.input.value = String(index);
       }
       const size = level0?.shape[i] ?? 1;
+      const max = String(Math.max(0, size - 1));
+      if (slider.input.max !== max) {
+        slider.input.max = max;
+        slider.input.value = String(index); // a value past the old end was clamped to it
+      }
       const scale = level0?.scale[i] ?? 1;
       const translation = level0?.translation[i] ?? 0;
       const unit = info.axes[i]?.unit;

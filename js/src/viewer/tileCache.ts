@@ -25,6 +25,11 @@ export class TileCache<V extends { bytes: number }> {
     return value;
   }
 
+  /** Every entry, oldest first, without touching their recency. */
+  values(): IterableIterator<V> {
+    return this._items.values();
+  }
+
   has(key: string): boolean {
     return this._items.has(key);
   }

@@ -62,6 +62,8 @@ export interface ViewState {
   channels: IChannelState[];
   height: number;
   error: string;
+  /** Follow the data while it is written (server events); false pauses. */
+  live: boolean;
 }
 
 export const DEFAULT_STATE: ViewState = {
@@ -77,5 +79,6 @@ export const DEFAULT_STATE: ViewState = {
   composite: true,
   channels: [],
   height: 500,
-  error: ''
+  error: '',
+  live: true
 };

@@ -1,4 +1,5 @@
 import type { Transport } from '../protocol/answer';
+import type { ILiveChange } from '../protocol/liveEvents';
 import { ProtocolError } from '../protocol/protocolError';
 import { Camera } from './camera';
 import { CanvasRenderer } from './canvasRenderer';
@@ -7,7 +8,7 @@ import { contrastLimits, type IStatsChannel } from './contrast';
 import { ControlPanel } from './controlPanel';
 import { GlRenderer } from './glRenderer';
 import { bindInput } from './input';
-import { ImageLayer, type IPlaneLayout } from './layers/imageLayer';
+import { ImageLayer, structureKey, type IPlaneLayout } from './layers/imageLayer';
 import { chooseLevel, levelRefs, type LevelRef } from './levels';
 import type { Mix, Renderer } from './renderer';
 import { formatLength, niceLength } from './scaleBar';
@@ -29,7 +30,8 @@ const STATE_KEYS: (keyof ViewState & string)[] = [
   'composite',
   'channels',
   'height',
-  'error'
+  'error',
+  'live'
 ];
 
 export interface IViewerOptions {
@@ -69,6 +71,7 @@ export class Viewer {
   private _image: ImageLayer;
   private _scheduler: TileScheduler;
   private _info: IDatasetInfo | null = null;
+  private _structure = '';
   private _refs: LevelRef[] = [];
   private _axes: { row: number; col: number; sliders: string[] } = { row: 0, col: 1, sliders: [] };
   private _frame = 0;
@@ -83,6 +86,8 @@ export class Viewer {
   private _unbindInput: () => void;
   private _error = '';
   private _fillingDefaults = false;
+  private _stopLive: (() => void) | null = null;
+  private _liveBadge: HTMLButtonElement;
 
   constructor(
     private readonly _el: HTMLElement,
@@ -99,6 +104,9 @@ export class Viewer {
     this._readout = el('div', 'zarrview-readout');
     this._levelBadge = el('div', 'zarrview-level');
     this._message = el('div', 'zarrview-message');
+    this._liveBadge = el('button', 'zarrview-live');
+    this._liveBadge.hidden = true;
+    this._liveBadge.addEventListener('click', () => this._set('live', !this._model.get('live')));
     this._camera = new Camera(() => [Math.max(1, this._stage.clientWidth), Math.max(1, this._stage.clientHeight)]);
     const buttons = el('div', 'zarrview-zoom');
     for (const [text, title, action] of [
@@ -112,7 +120,7 @@ export class Viewer {
       button.addEventListener('click', action);
       buttons.append(button);
     }
-    this._stage.append(this._canvas, this._scaleBar, this._readout, this._levelBadge, buttons, this._message);
+    this._stage.append(this._canvas, this._scaleBar, this._readout, this._levelBadge, this._liveBadge, buttons, this._message);
     this._panel = new ControlPanel({
       setIndex: (axis, index) => this._setIndex(axis, index),
       setDisplayed: axes => this._set('displayed_axes', axes),
@@ -186,10 +194,17 @@ export class Viewer {
     if (!info) {
       return;
     }
-    const changed = this._info?.version !== info.version;
-    this._info = info;
-    if (changed) {
+    // Tiles are kept across versions of the same structure: a grown array's old planes are
+    // still right, and tiles whose chunks changed are marked stale by the live events.
+    const structure = structureKey(info);
+    if (structure !== this._structure) {
       this._dropTiles();
+      this._structure = structure;
+    }
+    const old = this._info;
+    this._info = info;
+    if (old && old !== info) {
+      this._follow(old, info);
     }
     this._showError(this._model.get('error') || null);
     this._applyHeight();
@@ -205,7 +220,126 @@ export class Viewer {
       }
     }
     void this._autoContrast(false);
+    this._updateLive();
     this._render();
+  }
+
+  // -- live data ----------------------------------------------------------------------------
+  /** Follows the data while it is written, when the model says so and the transport can. */
+  private _updateLive(): void {
+    const wanted = this._model.get('live') && !!this._info && !!this._transport.watch;
+    if (wanted && !this._stopLive && this._transport.watch) {
+      this._setLiveState('connecting');
+      this._stopLive = this._transport.watch({
+        connected: version => {
+          this._setLiveState('live');
+          if (version && this._info && version !== this._info.version) {
+            void this._catchUp(); // it may have changed while the stream was down
+          }
+        },
+        change: change => this._onLiveChange(change),
+        gone: message => this._setLiveState('gone', message),
+        disconnected: () => this._setLiveState('connecting'),
+        unavailable: reason => this._setLiveState('off', reason)
+      });
+    } else if (!wanted && this._stopLive) {
+      this._stopLive();
+      this._stopLive = null;
+      this._setLiveState(this._transport.watch && this._info ? 'paused' : 'off');
+    }
+  }
+
+  private _setLiveState(state: 'off' | 'connecting' | 'live' | 'paused' | 'gone', message = ''): void {
+    this.root.dataset.live = state;
+    if (message) {
+      this.root.dataset.liveMessage = message;
+    }
+    const badge = this._liveBadge;
+    badge.hidden = state === 'off';
+    const text = { off: '', connecting: '○ live', live: '● live', paused: '❚❚ paused', gone: '⚠ gone' }[state];
+    const title = {
+      off: '',
+      connecting: 'Connecting to the data\'s changes… (click to pause)',
+      live: 'Following the data as it is written (click to pause)',
+      paused: 'Not following changes (click to follow)',
+      gone: `${message || 'The data is gone'}; the view comes back with it (click to pause)`
+    }[state];
+    if (badge.textContent !== text) {
+      badge.textContent = text;
+    }
+    badge.title = title;
+    badge.setAttribute('aria-label', title);
+  }
+
+  /** Asks `info` again and marks every tile stale: after a drop, changes may have been missed. */
+  private async _catchUp(): Promise<void> {
+    try {
+      const answer = await this._transport.request('info', {});
+      if (answer.status === 200) {
+        this._image.invalidateAll();
+        this._applyInfo(answer.json as IDatasetInfo);
+      }
+    } catch {
+      // The next event or reconnection tries again.
+    }
+  }
+
+  private _onLiveChange(change: ILiveChange): void {
+    if (this.root.dataset.live === 'gone') {
+      this._setLiveState('live');
+    }
+    if (change.metadata && change.info) {
+      this._applyInfo(change.info as IDatasetInfo);
+    }
+    const info = this._info;
+    for (const { level, boxes } of change.levels) {
+      this._image.invalidate(level, boxes);
+    }
+    if (info && change.levels.length) {
+      this._scheduleStats();
+    }
+    this._render();
+  }
+
+  /** New metadata from the data's writer; `_useInfo` moves the sliders (`_follow`). */
+  private _applyInfo(info: IDatasetInfo): void {
+    this._model.set('info', info);
+    // The indices `_useInfo` moved go in the same message, so the kernel checks them against
+    // the new shape.
+    this._model.save_changes();
+  }
+
+  /**
+   * A slider at the last index of an axis that grew follows it, as `tail -f` does; one elsewhere
+   * stays; an index past the end of an axis that shrank is clamped.
+   */
+  private _follow(old: IDatasetInfo, info: IDatasetInfo): void {
+    if (old.axes.length !== info.axes.length) {
+      return;
+    }
+    const indices = { ...this._model.get('indices') };
+    let moved = false;
+    info.axes.forEach((axis, i) => {
+      const index = indices[axis.name];
+      const before = old.levels[0]?.shape[i] ?? 1;
+      const after = info.levels[0]?.shape[i] ?? 1;
+      if (index === undefined) {
+        return;
+      }
+      let next = index;
+      if (after > before && index === before - 1) {
+        next = after - 1;
+      } else if (index >= after) {
+        next = Math.max(0, after - 1);
+      }
+      if (next !== index) {
+        indices[axis.name] = next;
+        moved = true;
+      }
+    });
+    if (moved) {
+      this._model.set('indices', indices);
+    }
   }
 
   /** Indices, displayed axes and channel settings the data suggests, where the model has none. */
@@ -297,6 +431,7 @@ export class Viewer {
   private _layout(): IPlaneLayout {
     return {
       info: this._info as IDatasetInfo,
+      structure: this._structure,
       refs: this._refs,
       row: this._axes.row,
       col: this._axes.col,
@@ -402,6 +537,9 @@ export class Viewer {
         break;
       case 'height':
         this._applyHeight();
+        break;
+      case 'live':
+        this._updateLive();
         break;
       default:
         break;
@@ -525,7 +663,8 @@ export class Viewer {
         composite: model.get('composite'),
         channels: model.get('channels'),
         height: model.get('height'),
-        error: model.get('error')
+        error: model.get('error'),
+        live: model.get('live')
       },
       info,
       this._axes.sliders,
@@ -776,6 +915,8 @@ export class Viewer {
       this._model.off(event as `change:${keyof ViewState & string}`, callback);
     }
     this._unbindInput();
+    this._stopLive?.();
+    this._stopLive = null;
     this._resize?.disconnect();
     this._dropTiles();
     this._renderer.dispose();

@@ -1,4 +1,4 @@
-import type { Transport } from '../../protocol/answer';
+import { header, type Transport } from '../../protocol/answer';
 import { decodeTile } from '../../protocol/decodeTile';
 import type { Camera } from '../camera';
 import type { LevelRef } from '../levels';
@@ -12,6 +12,13 @@ import type { IDatasetInfo } from '../viewState';
 interface ILoaded {
   stack: PlaneStack;
   bytes: number;
+  /** The level it was read from, and the index box it covers there (half-open, every axis). */
+  level: number;
+  box: [number[], number[]];
+  /** Its chunks changed since: drawn until the new pixels arrive, and asked for again. */
+  stale: boolean;
+  /** The answer's validator, for asking again with `If-None-Match`. */
+  etag: string | null;
 }
 
 type Fixed = Record<number, number | [number, number]>;
@@ -19,6 +26,8 @@ type Fixed = Record<number, number | [number, number]>;
 /** What every layer is cut by: the data's description, the displayed axes and the slider indices. */
 export interface IPlaneLayout {
   info: IDatasetInfo;
+  /** What tiles are keyed on: the data's structure, not its shape or refresh count. */
+  structure: string;
   refs: LevelRef[];
   row: number;
   col: number;
@@ -28,6 +37,32 @@ export interface IPlaneLayout {
 }
 
 const CACHE_BYTES = 256 * 2 ** 20;
+
+/** The half-open index box a protocol selection covers ("3,0:512,10:20:2" -> starts, stops). */
+export function selectionBox(sel: string): [number[], number[]] {
+  const start: number[] = [];
+  const stop: number[] = [];
+  for (const part of sel.split(',')) {
+    const [a = '0', b, c] = part.split(':');
+    const first = Number(a);
+    if (b === undefined) {
+      start.push(first);
+      stop.push(first + 1);
+    } else {
+      const step = c === undefined ? 1 : Number(c);
+      const end = Number(b);
+      start.push(first);
+      // The last index read, plus one: a strided range reads no further.
+      stop.push(end > first ? first + Math.floor((end - 1 - first) / step) * step + 1 : first);
+    }
+  }
+  return [start, stop];
+}
+
+/** What tiles are keyed on: the data's axes, dtype and levels, but not their shapes. */
+export function structureKey(info: IDatasetInfo): string {
+  return JSON.stringify([info.dtype, info.axes.map(a => a.name), info.channel_axis, info.levels.map(l => [l.path, l.chunks, l.scale, l.translation])]);
+}
 
 /**
  * The image: tiles of one 2-D plane through N-D data, fetched at the level the camera needs,
@@ -78,7 +113,8 @@ export class ImageLayer {
       for (const tile of tilesInView(ref, refIndex, viewport)) {
         const key = this._key(layout, refIndex, tile, fixed);
         this._onScreen.add(key);
-        if (!this._cache.has(key)) {
+        const loaded = this._cache.get(key);
+        if (!loaded || loaded.stale) {
           jobs.push(this._job(layout, refIndex, tile, fixed, key));
         }
       }
@@ -110,7 +146,34 @@ export class ImageLayer {
     return jobs;
   }
 
-  /** Draws coarse under fine; true when every tile of the target level was there. */
+  /**
+   * Marks the tiles of `level` that overlap any of `boxes` (half-open index boxes) stale: they
+   * are drawn until their new pixels arrive, and asked for again when on screen.
+   */
+  invalidate(level: number, boxes: [number[], number[]][]): number {
+    let count = 0;
+    for (const loaded of this._cache.values()) {
+      if (loaded.level !== level || loaded.stale) {
+        continue;
+      }
+      const [lo, hi] = loaded.box;
+      const overlaps = boxes.some(([start, stop]) => lo.every((l, i) => l < (stop[i] ?? Infinity) && (start[i] ?? 0) < (hi[i] ?? 0)));
+      if (overlaps) {
+        loaded.stale = true;
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** Marks every tile stale: what changed while the view was not told is unknown. */
+  invalidateAll(): void {
+    for (const loaded of this._cache.values()) {
+      loaded.stale = true;
+    }
+  }
+
+  /** Draws coarse under fine; true when every tile of the target level was there and fresh. */
   draw(layout: IPlaneLayout, target: number, camera: Camera, dpr: number, mix: Mix): boolean {
     const viewport = camera.viewport();
     let complete = true;
@@ -119,11 +182,13 @@ export class ImageLayer {
       const fixed = this.fixed(layout, ref);
       for (const tile of tilesInView(ref, refIndex, viewport)) {
         const loaded = this._cache.get(this._key(layout, refIndex, tile, fixed));
-        if (!loaded) {
+        if (!loaded || loaded.stale) {
           if (refIndex === target) {
             complete = false;
           }
-          continue;
+          if (!loaded) {
+            continue;
+          }
         }
         this._renderer.draw(loaded.stack, camera.tileRect(ref, tile, dpr), mix);
       }
@@ -159,7 +224,9 @@ export class ImageLayer {
   }
 
   private _key(layout: IPlaneLayout, refIndex: number, tile: TileKey, fixed: Fixed): string {
-    return `${layout.info.version}|${refIndex}|${layout.row},${layout.col}|${JSON.stringify(fixed)}|${tile.row},${tile.col}`;
+    const ref = layout.refs[refIndex] as LevelRef;
+    // The level's size is in the key: a tile at the edge of a growing plane covers more later.
+    return `${layout.structure}|${refIndex}:${ref.size.join('x')}|${layout.row},${layout.col}|${JSON.stringify(fixed)}|${tile.row},${tile.col}`;
   }
 
   private _job(layout: IPlaneLayout, refIndex: number, tile: TileKey, fixed: Fixed, key: string): ITileJob {
@@ -170,13 +237,18 @@ export class ImageLayer {
     const { info } = layout;
     const ref = layout.refs[refIndex] as LevelRef;
     const sel = tileSelection(info.axes.length, layout.row, layout.col, ref, tile, fixed);
-    const answer = await this._transport.request('tile', { level: String(ref.level), sel }, signal);
+    const had = this._cache.get(key);
+    const answer = await this._transport.request('tile', { level: String(ref.level), sel }, signal, had?.etag ? { ifNoneMatch: had.etag } : {});
+    if (answer.status === 304 && had) {
+      had.stale = false; // its chunks changed, its pixels did not
+      return;
+    }
     const decoded = decodeTile(answer);
     const channelAxis = layout.composite ? info.channel_axis : null;
     const sliced = info.axes
       .map((_, i) => i)
       .filter(i => i === layout.row || i === layout.col || (i === info.channel_axis && layout.composite));
     const stack = toPlaneStack(decoded, sliced, layout.row, layout.col, channelAxis);
-    this._cache.set(key, { stack, bytes: stack.data.byteLength }, this._onScreen);
+    this._cache.set(key, { stack, bytes: stack.data.byteLength, level: ref.level, box: selectionBox(sel), stale: false, etag: header(answer, 'ETag') ?? null }, this._onScreen);
   }
 }
