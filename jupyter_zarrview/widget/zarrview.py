@@ -67,6 +67,8 @@ class ZarrView(anywidget.AnyWidget):
     channels = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
     height = traitlets.Int(500).tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
+    #: Follow the data while it is written: the server tells the view of each change.
+    live = traitlets.Bool(True).tag(sync=True)
 
     def __init__(
         self,
@@ -128,13 +130,27 @@ class ZarrView(anywidget.AnyWidget):
         self.set_trait("_http", http_source(source, self._array))
 
     def refresh(self) -> bool:
-        """Re-read the metadata, so a growing array shows its new planes. True if it changed."""
+        """Show what changed in the data: new planes of a growing array, values changed in place.
+
+        The view asks again for the tiles it shows; only those whose content changed travel
+        (each tile's validator is a digest of its bytes), and a slider at the last index of an
+        axis that grew follows it. True if the metadata (the shape) changed.
+        """
         if self._dataset is None:
             self._open()
             return self._dataset is not None
         changed = self._dataset.refresh()
+        info = self._dataset.info()
         if changed:
-            self.info = self._dataset.info()
+            self.info = info
+        # Every tile may have changed: the array is in the kernel, with no chunk files to watch.
+        levels = [
+            {"level": i, "boxes": [[[0] * len(level["shape"]), list(level["shape"])]]}
+            for i, level in enumerate(info["levels"])
+        ]
+        self._transport.push(
+            "change", {"version": info["version"], "metadata": False, "levels": levels}
+        )
         return changed
 
     def link(self, *, server: dict[str, Any] | None = None) -> ViewLink:

@@ -107,3 +107,26 @@ def test_nothing_is_sent_once_the_widget_is_closed(gate):
     gate.set()
     widget._transport._engine.executor.submit(lambda: None).result(timeout=10)  # drained
     assert replies.messages == []
+
+
+def test_refresh_tells_the_view_and_only_changed_tiles_travel_again():
+    data = np.zeros((2, 600, 700), dtype=np.uint16)
+    widget = ZarrView(data)
+    replies = Replies(widget)
+    tiles = {"left": "1,0:512,0:512", "right": "1,0:512,512:700"}
+    for rid, sel in enumerate(tiles.values()):
+        request(widget, rid, "tile", level="0", sel=sel)
+    first = {c["id"]: c for c, _ in replies.wait(2)}
+    etags = [first[rid]["headers"]["ETag"] for rid in range(2)]
+    data[1, 10, 600] = 7  # in place, in the right-hand tile only
+    widget.refresh()
+    (event, buffers) = replies.wait(3)[2]
+    assert (event["type"], event["event"], buffers) == ("zarrview-event", "change", [])
+    assert event["data"]["levels"][0]["boxes"] == [[[0, 0, 0], [2, 600, 700]]]
+    for rid, (sel, etag) in enumerate(zip(tiles.values(), etags, strict=True), start=10):
+        request(widget, rid, "tile", level="0", sel=sel, if_none_match=etag)
+    again = {c["id"]: (c, b) for c, b in replies.wait(5)[3:]}
+    assert (again[10][0]["status"], again[10][1]) == (304, [])  # unchanged: no body
+    assert again[11][0]["status"] == 200
+    right = np.frombuffer(again[11][1][0], dtype=np.uint16).reshape(512, 188)
+    assert right[10, 600 - 512] == 7
