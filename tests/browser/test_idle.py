@@ -47,7 +47,7 @@ def rss_mib(pid: int) -> float:
 # JupyterLab makes its kernel connection (the browser's own frame events miss some of them).
 COUNT_COMMS = """
 (() => {
-  const counts = { sent: 0, received: 0 };
+  const counts = { sent: 0, received: 0, receivedBytes: 0 };
   window.__zarrviewComms = counts;
   const isComm = data => {
     if (typeof data !== 'string') {
@@ -65,7 +65,12 @@ COUNT_COMMS = """
   class Counted extends Native {
     constructor(...args) {
       super(...args);
-      this.addEventListener('message', event => { if (isComm(event.data)) counts.received++; });
+      this.addEventListener('message', event => {
+        if (isComm(event.data)) {
+          counts.received++;
+          counts.receivedBytes += event.data.byteLength ?? event.data.length;
+        }
+      });
     }
   }
   window.WebSocket = Counted;
