@@ -18,9 +18,10 @@ Stores, written once in a temporary folder:
 - v2 blosc-zstd uint16, 128 x 1024 x 1024 in 64^3 chunks: two planes in different slabs.
 
 Prints medians of wall time and of the reading process's CPU time, the engine's ratios, and the
-bar: 1.3x, cold against tensorstore without a cache, warm against tensorstore with one. After
-the first round's reads each process also waits 3 s idle and reports the CPU it used meanwhile,
-its live threads and its RSS, so that a reader that keeps spinning or holding memory shows.
+bar: 1.3x in both, cold against tensorstore without a cache, warm against tensorstore with
+one. After the first round's reads each process also waits 3 s idle and reports the CPU it used
+meanwhile, its live threads and its RSS, so that a reader that keeps spinning or holding memory
+shows.
 
     python benchmarks/bench_read.py [--rounds 9]
 """
@@ -293,12 +294,14 @@ def main() -> None:
     for reader in READERS:
         print(idle_line(reader, runs[reader][0]["idle"]))
     worst = {kind: max(r for b in barred for r in b[kind]) for kind in ("wall", "CPU")}
-    verdict = "PASS" if worst["wall"] <= BAR else "FAIL"
+    # Both must hold: on a shared machine a busy neighbour stretches every wall time alike and
+    # hides a gap that the readers' own CPU time still shows.
+    verdict = "PASS" if max(worst.values()) <= BAR else "FAIL"
     print(
-        f"\nworst engine ratio, cold and warm: {worst['wall']:.2f} in wall time "
-        f"(CPU time: {worst['CPU']:.2f})"
+        f"\nworst engine ratio, cold and warm: {worst['wall']:.2f} in wall time, "
+        f"{worst['CPU']:.2f} in CPU time"
     )
-    print(f"bar: <= {BAR:.2f}x in wall time -> {verdict}")
+    print(f"bar: <= {BAR:.2f}x in both -> {verdict}")
     print(f"({time.perf_counter() - started:.0f} s in all)")
 
 
