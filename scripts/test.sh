@@ -8,6 +8,7 @@ bash scripts/setup.sh test
 export PATH="$PWD/.venv/bin:$PATH"
 
 if ! command -v chromium >/dev/null; then
+  echo "== chromium, for the browser tests (Debian's package, once)"
   # Browser tests drive Debian's Chromium; Playwright's own browser download is not used.
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq

@@ -3,8 +3,8 @@ demo notebook it opens, run cell by cell.
 
 ``postBuild`` runs in a copy of the repository (its files, as a clone has them) with a fresh
 environment that sees this one's packages, so that only the package itself is installed. The
-copy carries the JS bundles already built: the build hook then skips the npm step, which the
-editable install of ``scripts/setup.sh`` runs on every set-up.
+copy carries the JS bundles already built: the build hook then skips the npm step, which
+``scripts/setup.sh`` runs on every set-up.
 """
 
 from __future__ import annotations
