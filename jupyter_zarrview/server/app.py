@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import Dict, Float, Int, List, TraitError, Unicode, default, validate
+from traitlets import Bool, Dict, Float, Int, List, TraitError, Unicode, default, validate
 
 from ..engine import Engine
 from ..protocol import Limits
 from .context import SETTINGS_KEY, ServerContext
 from .datasets import DatasetCache
+from .events import EventsHandler
 from .handlers import (
     ApiHandler,
     SharedKeyHandler,
@@ -25,6 +26,7 @@ from .handlers import (
 from .memory import memory_trimmer
 from .paths import Roots
 from .share_links import ShareLinks
+from .watchers import LiveHub, LiveSettings
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -110,6 +112,68 @@ class ZarrViewExtension(ExtensionApp):
         ),
     ).tag(config=True)
 
+    live = Bool(
+        True,
+        help=(
+            "Views follow data that is still being written: a watcher per dataset polls its "
+            "metadata and the chunk files under the views, and pushes what changed to them "
+            "(api/v1/events). False switches it off (the endpoint answers 403)."
+        ),
+    ).tag(config=True)
+
+    live_poll_interval = Float(
+        1.0,
+        help=(
+            "Seconds between two looks of a dataset's watcher at a local store (a stat of its "
+            "metadata keys and of the chunk files views showed recently)."
+        ),
+    ).tag(config=True)
+
+    live_remote_poll_interval = Float(
+        5.0,
+        help="Seconds between two readings of a remote store's metadata by its watcher.",
+    ).tag(config=True)
+
+    live_streams_per_client = Int(
+        32,
+        help="Event streams one user may have open from one address; past it, 429.",
+    ).tag(config=True)
+
+    live_streams_total = Int(
+        512,
+        help="Event streams open on the server in all; past it, 429.",
+    ).tag(config=True)
+
+    live_keep_alive = Float(
+        20.0,
+        help=(
+            "Seconds of silence after which an event stream sends a comment line, so that "
+            "connections a proxy or the network dropped are noticed."
+        ),
+    ).tag(config=True)
+
+    live_watcher_linger = Float(
+        5.0,
+        help=(
+            "Seconds a dataset's watcher goes on after its last event stream closed, so that a "
+            "view that reconnects (a page reload) finds it still there."
+        ),
+    ).tag(config=True)
+
+    @validate("live_poll_interval", "live_remote_poll_interval", "live_keep_alive")
+    def _some_time(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if not value > 0:
+            raise TraitError(f"ZarrViewExtension.{proposal['trait'].name} must be positive")
+        return value
+
+    @validate("live_streams_per_client", "live_streams_total")
+    def _some_streams(self, proposal: Any) -> int:
+        value = int(proposal["value"])
+        if value < 1:
+            raise TraitError(f"ZarrViewExtension.{proposal['trait'].name} must be at least 1")
+        return value
+
     @default("max_workers")
     def _default_max_workers(self) -> int:
         return max(2, os.cpu_count() or 2)
@@ -149,10 +213,28 @@ class ZarrViewExtension(ExtensionApp):
             storage_options=self.storage_options,
             refresh_interval=self.refresh_interval,
         )
+        limits = Limits(max_tile_elements=self.max_tile_elements)
+        live = (
+            LiveHub(
+                datasets,
+                engine,
+                limits,
+                LiveSettings(
+                    poll_interval=self.live_poll_interval,
+                    remote_poll_interval=self.live_remote_poll_interval,
+                    streams_per_client=self.live_streams_per_client,
+                    streams_total=self.live_streams_total,
+                    keep_alive=self.live_keep_alive,
+                    linger=self.live_watcher_linger,
+                ),
+            )
+            if self.live
+            else None
+        )
         self.settings[SETTINGS_KEY] = ServerContext(
             engine=engine,
             datasets=datasets,
-            limits=Limits(max_tile_elements=self.max_tile_elements),
+            limits=limits,
             slots=asyncio.Semaphore(self.max_concurrent_reads),
             executor=engine.executor,
             quick_executor=ThreadPoolExecutor(2, thread_name_prefix="zarrview-quick"),
@@ -161,6 +243,7 @@ class ZarrViewExtension(ExtensionApp):
                 if self.share_link_max_age > 0
                 else None
             ),
+            live=live,
         )
         self._start_trimming(engine.executor)
         self.log.info(
@@ -175,6 +258,7 @@ class ZarrViewExtension(ExtensionApp):
             [
                 (r"/zarrview/api/v1/zarr-folders", ZarrFoldersHandler),
                 (r"/zarrview/api/v1/share", ShareHandler),
+                (r"/zarrview/api/v1/events", EventsHandler),
                 (r"/zarrview/api/v1/([^/]*)", ApiHandler),
                 (r"/zarrview/store/(.*)", StoreKeyHandler),
                 (r"/zarrview/shared/([^/]*)/(.*)", SharedKeyHandler),
@@ -198,6 +282,8 @@ class ZarrViewExtension(ExtensionApp):
         if trimming is not None:
             trimming.stop()
         context = self.settings.get(SETTINGS_KEY)
+        if context is not None and context.live is not None:
+            await context.live.shutdown()
         if context is not None:
             context.executor.shutdown(wait=False, cancel_futures=True)
             context.quick_executor.shutdown(wait=False, cancel_futures=True)

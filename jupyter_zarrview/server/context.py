@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .datasets import DatasetCache
     from .paths import Roots
     from .share_links import ShareLinks
+    from .watchers import LiveHub
 
 __all__ = ["SETTINGS_KEY", "ServerContext"]
 
@@ -31,7 +32,7 @@ class ServerContext:
 
     ``executor`` runs reads, at most ``slots`` at once; ``quick_executor`` answers what needs
     no read (304s, cached tiles), so those never wait behind reads. ``share_links`` is None
-    when the admin has switched share links off.
+    when the admin has switched share links off, ``live`` when live data is switched off.
     """
 
     engine: Engine
@@ -41,6 +42,7 @@ class ServerContext:
     executor: Executor
     quick_executor: Executor
     share_links: ShareLinks | None = None
+    live: LiveHub | None = None
 
     @property
     def roots(self) -> Roots:
