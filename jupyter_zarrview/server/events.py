@@ -119,9 +119,11 @@ class EventsHandler(_Handler):
         await self.flush()
 
     def _client(self) -> Hashable:
+        # Jupyter makes up a new user for every request that comes with the server's token and
+        # no login cookie: all of them are the token's holder.
         user = self.current_user
-        name = getattr(user, "username", user)
-        return (str(name), self.request.remote_ip)
+        name = "token" if self.token_authenticated else str(getattr(user, "username", user))
+        return (name, self.request.remote_ip)
 
     def on_connection_close(self) -> None:
         if self._stream is not None:
