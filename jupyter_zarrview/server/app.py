@@ -67,6 +67,25 @@ class ZarrViewExtension(ExtensionApp):
         help="Bytes of decoded chunks the engine keeps in memory, shared by all users' views.",
     ).tag(config=True)
 
+    max_open_datasets = Int(
+        128,
+        help=(
+            "Datasets kept open between requests, so that the next request on a store need not "
+            "read its metadata again. Past this many, the least recently used is let go (with "
+            "its cached tiles) and opened again when next asked for."
+        ),
+    ).tag(config=True)
+
+    max_open_dataset_bytes = Int(
+        256 * 1024**2,
+        help=(
+            "Bytes the datasets kept open may hold (their open arrays, parsed metadata and zip "
+            "directories, as estimated from their metadata sizes and zip member counts); past "
+            "this, the least recently used are let go. The tiles and chunks read from them are "
+            "bounded by cache_bytes instead. The dataset used last stays open however big."
+        ),
+    ).tag(config=True)
+
     max_workers = Int(
         help="Threads that read and decode chunks. Default: the number of CPUs, at least 2."
     ).tag(config=True)
@@ -182,10 +201,18 @@ class ZarrViewExtension(ExtensionApp):
     def _default_max_concurrent_reads(self) -> int:
         return int(self.max_workers)
 
-    @validate("cache_bytes", "max_workers", "max_concurrent_reads", "max_tile_elements")
+    @validate(
+        "cache_bytes",
+        "max_workers",
+        "max_concurrent_reads",
+        "max_tile_elements",
+        "max_open_datasets",
+        "max_open_dataset_bytes",
+    )
     def _positive(self, proposal: Any) -> int:
         value = int(proposal["value"])
-        if value < (0 if proposal["trait"].name == "cache_bytes" else 1):
+        may_be_zero = proposal["trait"].name in ("cache_bytes", "max_open_dataset_bytes")
+        if value < (0 if may_be_zero else 1):
             raise TraitError(f"ZarrViewExtension.{proposal['trait'].name} must be positive")
         return value
 
@@ -200,7 +227,12 @@ class ZarrViewExtension(ExtensionApp):
     def initialize_settings(self) -> None:
         serverapp = self.serverapp
         assert serverapp is not None
-        engine = Engine(cache_bytes=self.cache_bytes, max_workers=self.max_workers)
+        engine = Engine(
+            cache_bytes=self.cache_bytes,
+            max_workers=self.max_workers,
+            max_datasets=self.max_open_datasets,
+            max_dataset_bytes=self.max_open_dataset_bytes,
+        )
         roots = Roots.create(
             serverapp.root_dir,
             self.extra_roots,

@@ -1,22 +1,24 @@
 """From a request's ``path`` and ``array`` to an open :class:`Dataset`, checked and cached.
 
-Opening reads metadata, so open datasets are kept (a small LRU keyed by the resolved source and
-array). Only ``info`` re-reads the metadata (``Dataset.refresh``), and at most once per
-``refresh_interval`` however many viewers poll it: a refresh gives the dataset a new version,
-which drops every tile cached at the old one, here and in the browsers. Tiles and stats use the
-dataset as it was last refreshed, so their version is the one the client got from ``info``.
+Opening reads metadata, so the engine keeps open datasets, within its bounds
+(``max_open_datasets``, ``max_open_dataset_bytes``); nothing here holds one past them, so a
+dataset the engine lets go is freed and opened anew when next asked for. Only ``info`` re-reads
+the metadata (``Dataset.refresh``), and at most once per ``refresh_interval`` however many
+viewers poll it: a refresh gives the dataset a new version, which drops every tile cached at
+the old one, here and in the browsers. Tiles and stats use the dataset as it was last
+refreshed, so their version is the one the client got from ``info``.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..engine import BadParameter, PathNotAllowed
-from .paths import is_url, resolve_source
+from .paths import NAME_MAX, is_url, resolve_source, shown
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -33,14 +35,15 @@ _PATH_EXPECTED = (
 
 
 @dataclass
-class _Entry:
-    dataset: Dataset
+class _Freshness:
+    """When a dataset's metadata was last read, and the lock its refreshes take in turn."""
+
     checked: float
-    lock: threading.Lock
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class DatasetCache:
-    """Opens what requests name, under the server's rules, and keeps it open for the next one."""
+    """Opens what requests name, under the server's rules, through the engine's open datasets."""
 
     def __init__(
         self,
@@ -49,14 +52,15 @@ class DatasetCache:
         *,
         storage_options: Mapping[str, Mapping[str, Any]] | None = None,
         refresh_interval: float = 1.0,
-        size: int = 64,
     ) -> None:
         self._engine = engine
         self._roots = roots
         self._storage_options = dict(storage_options or {})
         self._refresh_interval = refresh_interval
-        self._size = size
-        self._entries: OrderedDict[tuple[str, str | None], _Entry] = OrderedDict()
+        # Weak: the engine decides how long a dataset stays; its freshness goes with it.
+        self._freshness: weakref.WeakKeyDictionary[Dataset, _Freshness] = (
+            weakref.WeakKeyDictionary()
+        )
         self._lock = threading.Lock()
 
     @property
@@ -70,39 +74,26 @@ class DatasetCache:
 
     def get(self, params: Mapping[str, str], *, refresh: bool = False) -> Dataset:
         """The dataset ``params`` name; with ``refresh``, its metadata re-read if it is old."""
-        key = self._key(params)
-        source, array = key
-        entry = self._entry(key)
-        if entry is None:
-            dataset = self._engine.open(
-                source, array=array, storage_options=self._options_for(source)
-            )
-            entry = _Entry(dataset, time.monotonic(), threading.Lock())
-            with self._lock:
-                self._entries[key] = entry
-                evicted = []
-                while len(self._entries) > self._size:
-                    evicted.append(self._entries.popitem(last=False)[1].dataset)
-            # The engine keeps every dataset it opened: without this, one per store ever viewed
-            # would stay in memory for the server's lifetime, past this LRU.
-            for old in evicted:
-                self._engine.forget(old)
-            return dataset
-        if refresh and self._stale(entry):
+        source, array = self._key(params)
+        dataset = self._engine.open(source, array=array, storage_options=self._options_for(source))
+        with self._lock:
+            # First seen: just opened, so its metadata is as fresh as can be.
+            freshness = self._freshness.setdefault(dataset, _Freshness(time.monotonic()))
+        if refresh and self._stale(freshness):
             # One refresh at a time per dataset; the infos that waited for it use its result.
-            with entry.lock:
-                if self._stale(entry):
-                    entry.dataset.refresh()
-                    entry.checked = time.monotonic()
-        return entry.dataset
+            with freshness.lock:
+                if self._stale(freshness):
+                    self._engine.refresh(dataset)
+                    freshness.checked = time.monotonic()
+        return dataset
 
     def peek(self, params: Mapping[str, str]) -> Dataset | None:
         """The dataset ``params`` name if it is open already, checked as :meth:`get` checks it.
 
         Never opens or refreshes anything, so it costs no metadata read.
         """
-        entry = self._entry(self._key(params))
-        return None if entry is None else entry.dataset
+        source, array = self._key(params)
+        return self._engine.find(source, array=array, storage_options=self._options_for(source))
 
     def _key(self, params: Mapping[str, str]) -> tuple[str, str | None]:
         text = params.get("path")
@@ -110,15 +101,8 @@ class DatasetCache:
             raise BadParameter("path is required", parameter="path", expected=_PATH_EXPECTED)
         return resolve_source(text, self._roots), self._array(params.get("array"))
 
-    def _entry(self, key: tuple[str, str | None]) -> _Entry | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def _stale(self, entry: _Entry) -> bool:
-        return time.monotonic() - entry.checked >= self._refresh_interval
+    def _stale(self, freshness: _Freshness) -> bool:
+        return time.monotonic() - freshness.checked >= self._refresh_interval
 
     def _array(self, text: str | None) -> str | None:
         if not text:
@@ -130,6 +114,14 @@ class DatasetCache:
             raise PathNotAllowed(
                 f"array {text!r} contains '..'; it must name a node inside the store",
                 parameter="array",
+            )
+        sizes = [len(p.encode("utf-8", "surrogatepass")) for p in parts]
+        if sizes and max(sizes) > NAME_MAX:
+            raise BadParameter(
+                f"array {shown(text)} has a name of {max(sizes)} bytes; node names are at most "
+                f"{NAME_MAX} bytes",
+                parameter="array",
+                expected=f"names of at most {NAME_MAX} bytes",
             )
         hidden = next((p for p in parts if p.startswith(".")), None)
         if hidden is not None and not self._roots.allow_hidden:

@@ -25,6 +25,8 @@ from ..engine import BadParameter, NotFound, PathNotAllowed
 from ..engine.errors import filesystem_failure
 
 __all__ = [
+    "NAME_MAX",
+    "PATH_MAX",
     "Roots",
     "is_url",
     "resolve_local",

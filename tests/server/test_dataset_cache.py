@@ -31,8 +31,8 @@ def test_datasets_past_the_lru_are_let_go(tmp_path: Path) -> None:
     # A server lives for weeks while its users view store after store: what the LRU drops must
     # be freed, not kept by the engine for the process's lifetime.
     names = _stores(tmp_path, 5)
-    engine = Engine(cache_bytes=2**20, max_workers=1)
-    cache = DatasetCache(engine, Roots.create(tmp_path), size=2)
+    engine = Engine(cache_bytes=2**20, max_workers=1, max_datasets=2)
+    cache = DatasetCache(engine, Roots.create(tmp_path))
     try:
         first = cache.get({"path": names[0]})
         assert np.array_equal(engine.read(first, 0, (slice(0, 8), slice(0, 8))), np.zeros((8, 8)))
@@ -51,8 +51,8 @@ def test_datasets_past_the_lru_are_let_go(tmp_path: Path) -> None:
 
 def test_datasets_within_the_lru_stay_open(tmp_path: Path) -> None:
     names = _stores(tmp_path, 2)
-    engine = Engine(cache_bytes=2**20, max_workers=1)
-    cache = DatasetCache(engine, Roots.create(tmp_path), size=2)
+    engine = Engine(cache_bytes=2**20, max_workers=1, max_datasets=2)
+    cache = DatasetCache(engine, Roots.create(tmp_path))
     try:
         first = cache.get({"path": names[0]})
         cache.get({"path": names[1]})
