@@ -41,6 +41,12 @@ def test_settings_from_config_reach_the_handlers(jp_serverapp, layout, jp_http_p
         ("max_tile_elements", -1, "ZarrViewExtension.max_tile_elements must be positive"),
         ("max_concurrent_reads", 0, "ZarrViewExtension.max_concurrent_reads must be positive"),
         ("cache_bytes", -5, "ZarrViewExtension.cache_bytes must be positive"),
+        ("max_open_datasets", 0, "ZarrViewExtension.max_open_datasets must be positive"),
+        (
+            "max_open_dataset_bytes",
+            -1,
+            "ZarrViewExtension.max_open_dataset_bytes must be positive",
+        ),
         ("extra_roots", ["data"], "ZarrViewExtension.extra_roots must be absolute, got ['data']"),
     ],
 )
@@ -55,6 +61,7 @@ def test_defaults_bound_reads_by_the_cpus():
     assert app.max_concurrent_reads == app.max_workers
     assert app.remote_allowlist == []
     assert app.extra_roots == []
+    assert (app.max_open_datasets, app.max_open_dataset_bytes) == (128, 256 * 1024**2)
 
 
 def test_memory_is_returned_to_the_system_on_linux():
