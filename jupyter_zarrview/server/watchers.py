@@ -240,7 +240,7 @@ class Watcher:
             self._metadata = ()
             return
         try:
-            changed = self._dataset.refresh()
+            changed = self._hub.engine.refresh(self._dataset)
         except Exception as exc:
             log.debug("zarrview: %s could not be read again (%s); retrying", self.key, exc)
             return
@@ -263,7 +263,7 @@ class Watcher:
             self._metadata = metadata
         elif self._gone or metadata != self._metadata:
             try:
-                changed = self._dataset.refresh()
+                changed = self._hub.engine.refresh(self._dataset)
             except Exception as exc:
                 # Half-written metadata: keep the last good description, try again next time.
                 log.debug("zarrview: metadata of %s not readable yet (%s)", self.key, exc)
@@ -296,7 +296,7 @@ class Watcher:
             return {}
         try:
             # Reopened now rather than at the first tile asked: every view asks at once.
-            self._dataset.refresh()
+            self._hub.engine.refresh(self._dataset)
         except Exception as exc:
             log.debug("zarrview: %s not readable yet (%s); its tiles will retry", self.key, exc)
         else:
