@@ -26,6 +26,14 @@ async def test_root_lists_its_stores_and_hides_hidden_ones(api):
     assert not any(name.startswith(".") for name in body["zarr"])
 
 
+async def test_links_that_lead_out_of_the_roots_or_into_hidden_folders_are_not_offered(api):
+    # Opening them answers 403: they are not looked into here either, nor offered to open.
+    body = json.loads((await api("zarr-folders", path="")).body)
+    assert "link_in.zarr" in body["zarr"]
+    assert "link_out.zarr" not in body["zarr"]
+    assert "link_hidden.zarr" not in body["zarr"]
+
+
 async def test_403_on_a_folder_outside_the_roots(api):
     response = await api("zarr-folders", path="outside_dir")
     assert response.code == 403
