@@ -22,8 +22,11 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 # A first run shows pip's own output and download progress: downloads are most of its time.
 # Later runs find everything installed and would print a line per requirement: they are quiet.
+# (The installed metadata is asked, since an import would find the source folder here.)
 quiet=()
-if python -c "import jupyter_zarrview" 2>/dev/null; then quiet=(-q); fi
+if python -c "from importlib.metadata import version; version('jupyter_zarrview')" 2>/dev/null; then
+  quiet=(-q)
+fi
 
 step "pip: upgrading pip"
 python -m pip install "${quiet[@]}" -U pip
