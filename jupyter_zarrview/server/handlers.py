@@ -27,10 +27,12 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 
 from ..engine import BadParameter, NotFound, PathNotAllowed, ZarrViewError
+from ..engine.errors import filesystem_failure
 from ..protocol import Answer, answer_without_reading, error_answer, etag_matches, handle
 from .byte_ranges import Unsatisfiable, parse_range
 from .compression import choose_encoding, compress_if_smaller
 from .context import SETTINGS_KEY
+from .paths import shown
 from .store_keys import locate_key, locate_store, read_key
 from .zarr_folders import zarr_folders
 
@@ -303,11 +305,11 @@ class StoreKeyHandler(_Handler):
         position = start
         while True:
             end = min(stop, position + _BLOCK)
-            failed = False
+            failed: BaseException | None = None
             try:
                 chunk = await self._run(partial(read_key, found, position, end))
-            except (OSError, KeyError, ValueError, zipfile.BadZipFile, zlib.error):
-                chunk, failed = b"", True
+            except (OSError, KeyError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
+                chunk, failed = b"", exc
             if chunk is None:
                 # The client has gone, with the answer's length promised in its headers: end
                 # the connection, or tornado finishes the answer short and logs an error.
@@ -315,17 +317,23 @@ class StoreKeyHandler(_Handler):
                 if close is not None:
                     close()
                 return
-            if failed or len(chunk) != end - position:
+            if failed is not None or len(chunk) != end - position:
                 # Removed or rewritten since it was found: a 404 if nothing went out yet,
-                # else the answer ends short, which HTTP clients detect by its length.
-                self.log.warning("zarrview: %s changed while being sent", found.key)
+                # else the answer ends short, which HTTP clients detect by its length. A file
+                # that may be stated but not opened (another user's) is a 403 that says so.
+                refused = isinstance(failed, PermissionError)
+                if not refused:
+                    self.log.warning("zarrview: %s changed while being sent", found.key)
                 if position == start:
                     self.clear_header("Content-Range")
                     self.clear_header("Content-Length")
                     self.clear_header("ETag")
-                    self._send_error(
-                        error_answer(NotFound(f"no such Zarr key: {path!r}", parameter="path"))
+                    error = (
+                        filesystem_failure(cast("OSError", failed), f"path {shown(path)}")
+                        if refused
+                        else NotFound(f"no such Zarr key: {shown(path)}", parameter="path")
                     )
+                    self._send_error(error_answer(error))
                 else:
                     close = getattr(self.request.connection, "close", None)
                     if close is not None:

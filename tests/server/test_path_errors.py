@@ -19,6 +19,7 @@ from server_helpers import error_of
 from jupyter_zarrview.engine import BadParameter, Engine, NotFound, PathNotAllowed
 from jupyter_zarrview.engine.errors import StoreUnavailable, filesystem_failure
 from jupyter_zarrview.protocol import Limits, handle
+from jupyter_zarrview.server import handlers
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -229,3 +230,19 @@ def test_os_errors_without_an_errno_are_told_by_their_class(exc, cls):
     failure = filesystem_failure(exc, "path 'x'")
     assert type(failure) is cls
     assert failure.parameter == "path"
+
+
+async def test_403_on_a_key_whose_file_may_be_stated_but_not_opened(raw, monkeypatch):
+    # The usual shape of a permission problem on a shared disk: the folder may be listed, the
+    # file (rw-------, another user's) may not be opened.
+    def refuse(found, start, stop):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(found.file))
+
+    monkeypatch.setattr(handlers, "read_key", refuse)
+    response = await raw("zarrview/store/plain2d.zarr/0.0")
+    assert response.code == 403
+    body = error_of(response)
+    assert body["parameter"] == "path"
+    assert body["error"] == (
+        "path 'plain2d.zarr/0.0' cannot be read: the server's account has no permission to open it"
+    )
