@@ -23,6 +23,13 @@ interface ILoaded {
 
 type Fixed = Record<number, number | [number, number]>;
 
+interface IDrawn {
+  key: string;
+  ref: LevelRef;
+  tile: TileKey;
+  stack: PlaneStack;
+}
+
 /** What every layer is cut by: the data's description, the displayed axes and the slider indices. */
 export interface IPlaneLayout {
   info: IDatasetInfo;
@@ -71,6 +78,8 @@ export function structureKey(info: IDatasetInfo): string {
 export class ImageLayer {
   private readonly _cache: TileCache<ILoaded>;
   private _onScreen = new Set<string>();
+  /** The last complete frame's tiles, drawn under a frame still loading. */
+  private _backdrop: { geometry: string; tiles: IDrawn[] } | null = null;
 
   constructor(
     private readonly _transport: Transport,
@@ -173,25 +182,43 @@ export class ImageLayer {
     }
   }
 
-  /** Draws coarse under fine; true when every tile of the target level was there and fresh. */
+  /**
+   * Draws coarse under fine; true when every tile of the target level was there and fresh.
+   * Until a frame is complete, the last complete frame stays under it: moving a slider, or
+   * following a growing axis, never flashes an empty stage or the coarse level's blur.
+   */
   draw(layout: IPlaneLayout, target: number, camera: Camera, dpr: number, mix: Mix): boolean {
     const viewport = camera.viewport();
+    const frame: IDrawn[] = [];
     let complete = true;
     for (let refIndex = layout.refs.length - 1; refIndex >= target; refIndex--) {
       const ref = layout.refs[refIndex] as LevelRef;
       const fixed = this.fixed(layout, ref);
       for (const tile of tilesInView(ref, refIndex, viewport)) {
-        const loaded = this._cache.get(this._key(layout, refIndex, tile, fixed));
+        const key = this._key(layout, refIndex, tile, fixed);
+        const loaded = this._cache.get(key);
         if (!loaded || loaded.stale) {
-          if (refIndex === target) {
-            complete = false;
-          }
-          if (!loaded) {
-            continue;
-          }
+          complete = complete && refIndex !== target;
         }
-        this._renderer.draw(loaded.stack, camera.tileRect(ref, tile, dpr), mix);
+        if (loaded) {
+          frame.push({ key, ref, tile, stack: loaded.stack });
+        }
       }
+    }
+    const geometry = `${layout.structure}|${layout.row},${layout.col}|${layout.composite}`;
+    if (!complete && this._backdrop?.geometry === geometry) {
+      for (const { key, ref, tile, stack } of this._backdrop.tiles) {
+        // Only what the cache still holds: an evicted tile's texture is freed already.
+        if (this._cache.has(key)) {
+          this._renderer.draw(stack, camera.tileRect(ref, tile, dpr), mix);
+        }
+      }
+    }
+    for (const { ref, tile, stack } of frame) {
+      this._renderer.draw(stack, camera.tileRect(ref, tile, dpr), mix);
+    }
+    if (complete) {
+      this._backdrop = { geometry, tiles: frame };
     }
     return complete;
   }
@@ -221,6 +248,7 @@ export class ImageLayer {
   clear(): void {
     this._cache.clear();
     this._onScreen.clear();
+    this._backdrop = null;
   }
 
   private _key(layout: IPlaneLayout, refIndex: number, tile: TileKey, fixed: Fixed): string {
