@@ -466,9 +466,11 @@ export class Viewer {
     }
     // Throttled: a drag would otherwise send a message per mouse move.
     this._saveTimer = setTimeout(() => {
-      this._saveTimer = null;
+      // The timer stays set while the two keys are written: their change events are ours, and
+      // a zoom seen with the old centre must not move the camera back.
       this._model.set('zoom', this._camera.zoom);
       this._model.set('center', [this._camera.center[0], this._camera.center[1]]);
+      this._saveTimer = null;
       this._model.save_changes();
     }, 120);
   }
