@@ -1,0 +1,210 @@
+"""Views follow data while a real writer writes it: in a separate process and in a cell of the
+notebook's own kernel (busy the whole time), in the lab panel and in the widget."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import zarr
+from lab_driver import open_notebook, run_all, wait_idle, write_notebook
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+PANEL = ".jp-ZarrPanel:not(.lm-mod-hidden) .zarrview"
+SIZE = 256
+
+
+def frame_value(k: int) -> int:
+    return 20 * (k + 1)  # with contrast (0, 255) and gray: the same value on screen
+
+
+def center_pixel(page: Any, root: str) -> int:
+    """The red channel at the middle of a viewer's canvas."""
+    return int(
+        page.evaluate(
+            """selector => {
+              const canvas = document.querySelector(selector + ' .zarrview-canvas');
+              const copy = document.createElement('canvas');
+              copy.width = canvas.width; copy.height = canvas.height;
+              const ctx = copy.getContext('2d');
+              ctx.drawImage(canvas, 0, 0);
+              return ctx.getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1).data[0];
+            }""",
+            root,
+        )
+    )
+
+
+def wait_frame(page: Any, root: str, k: int, timeout: float = 20_000) -> None:
+    """Until the viewer shows frame ``k`` of ``k``, drawn: the label, then the pixels."""
+    try:
+        page.wait_for_function(
+            """([selector, k]) => {
+              const v = document.querySelector(selector);
+              const label = v && v.querySelector('.zarrview-slider-value');
+              return label && label.textContent.startsWith(`${k} / ${k}`)
+                && v.dataset.state === 'idle';
+            }""",
+            arg=[root, k],
+            timeout=timeout,
+        )
+    except Exception as exc:
+        state = page.evaluate(
+            """selector => { const v = document.querySelector(selector);
+              return v && {live: v.dataset.live, message: v.dataset.liveMessage,
+                state: v.dataset.state, label: v.querySelector('.zarrview-slider-value')
+                ?.textContent, requests: v.dataset.requests}; }""",
+            root,
+        )
+        raise AssertionError(f"frame {k} not shown: the viewer says {state}") from exc
+    assert abs(center_pixel(page, root) - frame_value(k)) <= 1
+
+
+def writer_script(path: Path, frames: int, period: float) -> str:
+    return textwrap.dedent(
+        f"""
+        import time, numpy as np, zarr
+        a = zarr.open_array({str(path)!r}, mode="r+")
+        for k in range(1, {frames} + 1):
+            time.sleep({period})
+            a.resize((k + 1, {SIZE}, {SIZE}))
+            a[k] = np.full(({SIZE}, {SIZE}), {20} * (k + 1), dtype=np.uint8)
+        """
+    )
+
+
+def new_store(path: Path, *, zarr_format: int = 3) -> None:
+    a = zarr.create_array(
+        str(path),
+        shape=(1, SIZE, SIZE),
+        chunks=(1, 128, 128),
+        dtype="uint8",
+        fill_value=0,
+        zarr_format=zarr_format,  # type: ignore[arg-type]
+        overwrite=True,
+    )
+    a[0] = frame_value(0)
+
+
+def tile_answers(page: Any) -> list[tuple[str, int]]:
+    answers: list[tuple[str, int]] = []
+    page.on(
+        "response",
+        lambda r: answers.append((r.url, r.status)) if "/api/v1/tile" in r.url else None,
+    )
+    return answers
+
+
+def test_the_lab_panel_follows_a_growing_array_written_by_another_process(page, lab):
+    path = lab.root / "acquisition.zarr"
+    new_store(path)
+    answers = tile_answers(page)
+    page.goto(f"{lab.url}lab?reset")
+    page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
+    page.evaluate(
+        """() => window.jupyterapp.commands.execute('zarrview:open', {path: 'acquisition.zarr',
+             state: {contrast: [0, 255], colormap: 'gray'}})"""
+    )
+    wait_frame(page, PANEL, 0, timeout=60_000)
+    assert page.get_attribute(PANEL, "data-live") == "live"
+    frames = 5
+    started = len(answers)
+    # Slower than the watcher looks: each frame is seen (a faster writer is skipped ahead).
+    writer = subprocess.Popen([sys.executable, "-c", writer_script(path, frames, 1.5)])
+    try:
+        seen = []
+        for k in range(1, frames + 1):
+            wait_frame(page, PANEL, k)
+            seen.append(k)
+        assert seen == list(range(1, frames + 1))
+    finally:
+        writer.wait(timeout=60)
+    # Nothing changes now: no tile travels again.
+    time.sleep(3)
+    before = len(answers)
+    time.sleep(5)
+    assert answers[before:] == []
+    # The frame shown before the writer started was not sent again as the array grew.
+    again = [url for url, status in answers[started:] if status == 200 and "sel=0%2C" in url]
+    assert again == []
+
+
+def test_the_widget_follows_a_writer_in_its_own_busy_kernel(page, lab):
+    path = lab.root / "from-a-cell.zarr"
+    new_store(path, zarr_format=2)
+    name = write_notebook(
+        lab.root,
+        [
+            "from jupyter_zarrview import ZarrView\n"
+            "v = ZarrView('from-a-cell.zarr', colormap='gray', contrast=(0, 255))\n"
+            "v",
+            "import time, numpy as np, zarr\n"
+            "a = zarr.open_array('from-a-cell.zarr', mode='r+')\n"
+            "for k in range(1, 5):\n"
+            "    time.sleep(1.5)\n"
+            f"    a.resize((k + 1, {SIZE}, {SIZE}))\n"
+            f"    a[k] = np.full(({SIZE}, {SIZE}), 20 * (k + 1), dtype=np.uint8)\n"
+            "time.sleep(30)",
+        ],
+    )
+    open_notebook(page, lab.url, name)
+    run_all(page)
+    wait_idle(page, timeout=60_000)
+    root = ".jp-OutputArea .zarrview"
+    running = page.locator(".jp-Cell").nth(1).locator(".jp-InputArea-prompt")
+    try:
+        for k in range(1, 5):
+            wait_frame(page, root, k)
+            assert running.inner_text().strip() == "[*]:"  # the writer's cell is still running
+    finally:
+        page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.interrupt()"
+        )
+
+
+def test_a_plane_rewritten_in_place_is_redrawn_and_only_its_tiles_travel(page, lab):
+    path = lab.root / "preview.zarr"
+    a = zarr.create_array(
+        str(path),
+        shape=(3, SIZE, SIZE),
+        chunks=(1, 128, 128),
+        dtype="uint8",
+        zarr_format=2,
+        overwrite=True,
+    )
+    a[:] = 10
+    answers = tile_answers(page)
+    page.goto(f"{lab.url}lab?reset")
+    page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
+    page.evaluate(
+        """() => window.jupyterapp.commands.execute('zarrview:open', {path: 'preview.zarr',
+             state: {contrast: [0, 255], colormap: 'gray', indices: {dim_0: 1}}})"""
+    )
+    page.wait_for_selector(f"{PANEL}[data-state='idle'][data-live='live']", timeout=60_000)
+    assert abs(center_pixel(page, PANEL) - 10) <= 1
+    first = len(answers)
+    quarter = np.full((128, 128), 200, dtype=np.uint8)
+    a[1, 128:256, 128:256] = quarter  # one chunk of the plane shown, rewritten in place
+    page.wait_for_function(
+        """selector => {
+          const canvas = document.querySelector(selector + ' .zarrview-canvas');
+          const copy = document.createElement('canvas');
+          copy.width = canvas.width; copy.height = canvas.height;
+          const ctx = copy.getContext('2d');
+          ctx.drawImage(canvas, 0, 0);
+          const x = Math.floor(canvas.width * 0.6), y = Math.floor(canvas.height * 0.6);
+          return ctx.getImageData(x, y, 1, 1).data[0] === 200;
+        }""",
+        arg=PANEL,
+        timeout=20_000,
+    )
+    again = answers[first:]
+    assert again, "the rewritten chunk's tile was asked for again"
+    # Only tiles over the rewritten chunk (a 256 x 256 plane is one tile at each level).
+    assert len([s for _, s in again if s == 200]) <= 2, again
