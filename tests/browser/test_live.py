@@ -3,6 +3,7 @@ notebook's own kernel (busy the whole time), in the lab panel and in the widget.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -208,3 +209,43 @@ def test_a_plane_rewritten_in_place_is_redrawn_and_only_its_tiles_travel(page, l
     assert again, "the rewritten chunk's tile was asked for again"
     # Only tiles over the rewritten chunk (a 256 x 256 plane is one tile at each level).
     assert len([s for _, s in again if s == 200]) <= 2, again
+
+
+def test_a_store_deleted_and_recreated_shows_gone_then_its_new_data(page, lab):
+    path = lab.root / "rerun.zarr"
+    a = zarr.create_array(
+        str(path), shape=(2, SIZE, SIZE), chunks=(1, 128, 128), dtype="uint8", overwrite=True
+    )
+    a[:] = 30
+    page.goto(f"{lab.url}lab?reset")
+    page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
+    page.evaluate(
+        """() => window.jupyterapp.commands.execute('zarrview:open', {path: 'rerun.zarr',
+             state: {contrast: [0, 255], colormap: 'gray'}})"""
+    )
+    page.wait_for_selector(f"{PANEL}[data-state='idle'][data-live='live']", timeout=60_000)
+    assert abs(center_pixel(page, PANEL) - 30) <= 1
+    shutil.rmtree(path)
+    page.wait_for_selector(f"{PANEL}[data-live='gone']", timeout=20_000)
+    assert abs(center_pixel(page, PANEL) - 30) <= 1  # the last picture stays
+    assert page.locator(f"{PANEL}.zarrview-has-error").count() == 0
+    b = zarr.create_array(
+        str(path), shape=(2, SIZE, SIZE), chunks=(1, 128, 128), dtype="uint8", overwrite=True
+    )
+    b[:] = 150
+    page.wait_for_selector(f"{PANEL}[data-live='live']", timeout=20_000)
+    page.wait_for_function(
+        """selector => {
+          const v = document.querySelector(selector);
+          const canvas = v.querySelector('.zarrview-canvas');
+          const copy = document.createElement('canvas');
+          copy.width = canvas.width; copy.height = canvas.height;
+          const ctx = copy.getContext('2d');
+          ctx.drawImage(canvas, 0, 0);
+          const px = ctx.getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1).data[0];
+          return v.dataset.state === 'idle' && Math.abs(px - 150) <= 1;
+        }""",
+        arg=PANEL,
+        timeout=20_000,
+    )
+    assert page.locator(f"{PANEL}.zarrview-has-error").count() == 0

@@ -137,7 +137,8 @@ export class Viewer {
     this._scheduler = new TileScheduler({
       maxInFlight: MAX_IN_FLIGHT,
       wake: () => this._render(),
-      onError: error => this._showError(error)
+      // While the store is gone its tiles cannot come: the last picture stays, without an error.
+      onError: error => this.root.dataset.live !== 'gone' && this._showError(error)
     });
 
     for (const key of STATE_KEYS) {
@@ -286,7 +287,10 @@ export class Viewer {
 
   private _onLiveChange(change: ILiveChange): void {
     if (this.root.dataset.live === 'gone') {
+      // Back under the same name, perhaps with other data: every tile is asked again (a tile
+      // that did not change answers 304).
       this._setLiveState('live');
+      this._image.invalidateAll();
     }
     if (change.metadata && change.info) {
       this._applyInfo(change.info as IDatasetInfo);
