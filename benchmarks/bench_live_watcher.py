@@ -10,6 +10,9 @@ one event stream is opened, then:
 - latency: plane 0's first chunk is rewritten (zarr-python, in place) a few times, a moment
   apart; for each, the time from the end of the write to the ``change`` reaching the stream.
 
+Both with filesystem events waking the watcher (watchfiles, when installed) and by polling
+alone, as a writer on another node of a network file system is seen.
+
     python benchmarks/bench_live_watcher.py [--tiles 4 16 64] [--poll 1.0] [--writes 8]
 """
 
@@ -55,11 +58,15 @@ def tile_selections(count: int) -> list[str]:
     return out
 
 
-async def run(tiles: int, poll: float, writes: int, arr: zarr.Array, root: Path) -> None:
+async def run(
+    tiles: int, poll: float, writes: int, arr: zarr.Array, root: Path, file_events: bool
+) -> None:
     engine = Engine(cache_bytes=64 * 2**20, max_workers=2)
     datasets = DatasetCache(engine, Roots.create(root))
     limits = Limits()
-    hub = LiveHub(datasets, engine, limits, LiveSettings(poll_interval=poll))
+    hub = LiveHub(
+        datasets, engine, limits, LiveSettings(poll_interval=poll, file_events=file_events)
+    )
     params = {"path": "live.zarr"}
     try:
         for sel in tile_selections(tiles):
@@ -76,7 +83,8 @@ async def run(tiles: int, poll: float, writes: int, arr: zarr.Array, root: Path)
         wall = time.monotonic() - started
         count = watcher.polls - polls
         print(
-            f"{tiles:4d} tiles, poll {poll:.2f} s: {count} polls in {wall:.1f} s, "
+            f"{tiles:4d} tiles, poll {poll:.2f} s, events {'on' if file_events else 'off'}: "
+            f"{count} polls in {wall:.1f} s, "
             f"{watcher.last_stats} stats per poll, "
             f"{1e3 * (watcher.cpu_seconds - cpu) / max(1, count):.2f} ms CPU per poll, "
             f"process CPU {100 * (time.process_time() - process) / wall:.2f}% of a core"
@@ -107,12 +115,20 @@ def main() -> None:
     parser.add_argument("--tiles", type=int, nargs="+", default=[4, 16, 64])
     parser.add_argument("--poll", type=float, default=1.0)
     parser.add_argument("--writes", type=int, default=8)
+    parser.add_argument(
+        "--file-events",
+        choices=["on", "off", "both"],
+        default="both",
+        help="wake the watcher on filesystem events (watchfiles), or poll only",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         arr = write_store(root)
-        for tiles in args.tiles:
-            asyncio.run(run(tiles, args.poll, args.writes, arr, root))
+        modes = {"on": [True], "off": [False], "both": [False, True]}[args.file_events]
+        for file_events in modes:
+            for tiles in args.tiles:
+                asyncio.run(run(tiles, args.poll, args.writes, arr, root, file_events))
 
 
 if __name__ == "__main__":

@@ -171,6 +171,15 @@ class ZarrViewExtension(ExtensionApp):
         ),
     ).tag(config=True)
 
+    live_file_events = Bool(
+        True,
+        help=(
+            "Filesystem events (inotify, through watchfiles where it is installed) wake a "
+            "watcher as soon as a writer on this machine changes a watched folder; polling "
+            "goes on regardless, for writers on other nodes of a network file system."
+        ),
+    ).tag(config=True)
+
     live_watcher_linger = Float(
         5.0,
         help=(
@@ -258,6 +267,7 @@ class ZarrViewExtension(ExtensionApp):
                     streams_total=self.live_streams_total,
                     keep_alive=self.live_keep_alive,
                     linger=self.live_watcher_linger,
+                    file_events=self.live_file_events,
                 ),
             )
             if self.live

@@ -5,7 +5,8 @@ own: the metadata keys of the store and of each level (``zarr.json``, ``.zarray`
 chunk files that tiles of the dataset were recently read from (present or not yet written).
 What changed goes to every event stream of that dataset as one ``change``; a store that
 disappears is ``gone``. Remote stores have no files to stat: their metadata is read again, less
-often. docs/live.md has the costs and the limits.
+often. Filesystem events (:mod:`.fs_events`) wake a watcher early where a writer is on this
+machine. docs/live.md has the costs and the limits.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.chunk_files import Seen, dataset_files, stat_keys
 from ..protocol import handle
+from .fs_events import FolderEvents, available, existing, parents
 
 if TYPE_CHECKING:
     from collections.abc import Hashable, Mapping
@@ -41,6 +43,8 @@ _ROOT_KEYS = ("zarr.json", ".zarray", ".zgroup")
 _PENDING = 8
 # Boxes of one level kept per pending change; past it they merge into the box around them all.
 _MAX_BOXES = 256
+# The shortest time between two polls of one watcher, however often it is woken.
+_MIN_GAP = 0.05
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class LiveSettings:
     keep_alive: float = 20.0
     linger: float = 5.0
     recent_files: int = 512
+    # Filesystem events (watchfiles, where installed) wake a watcher early; polling stays.
+    file_events: bool = True
 
 
 class TooManyStreams(Exception):
@@ -126,6 +132,8 @@ class _Poll:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     stats: int = 0
     cpu: float = 0.0
+    # The folders to take filesystem events from, when they are others than before.
+    folders: frozenset[str] | None = None
 
 
 class Watcher:
@@ -142,12 +150,16 @@ class Watcher:
         self._gone = False
         self._metadata: Signature | None = None
         self._files: dict[str, Seen] = {}
+        self._recent: list[Seen] = []
         self._last_refresh = time.monotonic()
         self.polls = 0
         self.stats = 0
         self.last_stats = 0
         self.cpu_seconds = 0.0
         self.task: asyncio.Task[None] | None = None
+        self._events = FolderEvents(self.wake)
+        self._folder_names: tuple[str, ...] | None = None
+        self._woken = False
         # Set once the first poll has taken the baseline: a stream says hello after it, so
         # that whatever changes after the hello is seen.
         self.ready = asyncio.Event()
@@ -156,6 +168,7 @@ class Watcher:
         self.task = asyncio.get_running_loop().create_task(self._run())
 
     def wake(self) -> None:
+        self._woken = True
         self._wake.set()
 
     def add(self, stream: Stream) -> None:
@@ -174,9 +187,12 @@ class Watcher:
         try:
             # The first poll takes the baseline: what the streams' hello describes.
             try:
-                await loop.run_in_executor(self._hub.executor, self._poll)
+                first = await loop.run_in_executor(self._hub.executor, self._poll)
+                if first.folders is not None:
+                    self._events.watch(first.folders)
             finally:
                 self.ready.set()
+            last_poll = time.monotonic()
             while True:
                 interval = settings.poll_interval
                 if dataset_files(self._dataset) is None:
@@ -193,6 +209,11 @@ class Watcher:
                     return
                 if not self.streams:
                     continue
+                # A writer busy on this machine wakes the watcher often: a poll at most every
+                # _MIN_GAP seconds, the changes between merged into one.
+                await asyncio.sleep(max(0.0, last_poll + _MIN_GAP - time.monotonic()))
+                self._wake.clear()
+                last_poll = time.monotonic()
                 poll = await loop.run_in_executor(self._hub.executor, self._poll)
                 self.polls += 1
                 self.stats += poll.stats
@@ -201,6 +222,10 @@ class Watcher:
                 for name, data in poll.events:
                     for stream in list(self.streams):
                         stream.push(name, data)
+                if poll.folders is not None and self._events.watch(poll.folders):
+                    # Files written before the new folders were watched are seen by a poll
+                    # right after, not only at the next interval.
+                    loop.call_later(_MIN_GAP, self.wake)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -208,6 +233,7 @@ class Watcher:
             for stream in list(self.streams):
                 stream.close()
         finally:
+            self._events.close()
             self._hub._forget(self)
 
     # -- one poll, on the hub's thread ----------------------------------------------------
@@ -278,9 +304,24 @@ class Watcher:
         levels = self._changed_files(files, out)
         if described or levels:
             out.events.append(("change", self._change(metadata=described, levels=levels)))
+        self._watch_folders(files, out)
+
+    def _watch_folders(self, files: DatasetFiles, out: _Poll) -> None:
+        woken, self._woken = self._woken, False
+        if not (self._hub.settings.file_events and available()):
+            return
+        keys = [*files.metadata_keys(), *(s.stat[0] for s in self._recent)]
+        names = parents(keys)
+        # Which folders exist changes only with the key set, or when an event may say that a
+        # folder (a new frame's) was made.
+        if names != self._folder_names or woken:
+            self._folder_names = names
+            out.folders = existing(str(files.root), names)
+            out.stats += len(names)
 
     def _changed_files(self, files: DatasetFiles, out: _Poll) -> dict[int, list[Any]]:
         recent = files.recent(self._hub.settings.recent_files)
+        self._recent = recent
         baseline = {s.stat[0]: self._files.get(s.stat[0], s) for s in recent}
         now = stat_keys(files.root, baseline)
         out.stats += len(now)

@@ -24,6 +24,8 @@ def jp_server_config(jp_server_config):
     live.live_poll_interval = POLL
     live.live_keep_alive = 1.0
     live.live_watcher_linger = 0.5
+    # Polling alone, as a writer on another node of a network file system is seen.
+    live.live_file_events = False
     return jp_server_config
 
 
