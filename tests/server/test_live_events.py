@@ -255,3 +255,17 @@ async def test_an_idle_watcher_stats_a_bounded_set_of_files_at_little_cost(
     per_poll = (watcher.cpu_seconds - cpu) / (watcher.polls - polls)
     assert per_poll < 0.005, per_poll
     assert await stream.quiet(0.1) == []
+
+
+async def test_streams_end_when_the_server_stops_watching(events, layout, name, hub):
+    from tornado.iostream import StreamClosedError
+
+    zarr.create_array(layout.root / name, shape=(2, 32, 32), chunks=(1, 16, 16), dtype="u2")[
+        ...
+    ] = _frames(2)
+    stream = await events(path=name)
+    assert (await stream.next()).name == "hello"
+    await hub.shutdown()  # what the extension's stop does
+    with pytest.raises(StreamClosedError):
+        await stream.next(5)
+    assert stream.ended
