@@ -249,3 +249,23 @@ def test_a_store_deleted_and_recreated_shows_gone_then_its_new_data(page, lab):
         timeout=20_000,
     )
     assert page.locator(f"{PANEL}.zarrview-has-error").count() == 0
+
+
+def test_a_paused_view_stays_and_catches_up_when_resumed(page, lab):
+    path = lab.root / "paused.zarr"
+    new_store(path)
+    page.goto(f"{lab.url}lab?reset")
+    page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
+    page.evaluate(
+        """() => window.jupyterapp.commands.execute('zarrview:open', {path: 'paused.zarr',
+             state: {contrast: [0, 255], colormap: 'gray'}})"""
+    )
+    wait_frame(page, PANEL, 0, timeout=60_000)
+    page.wait_for_selector(f"{PANEL}[data-live='live']", timeout=20_000)
+    page.locator(f"{PANEL} .zarrview-live").click()  # the live mark pauses
+    page.wait_for_selector(f"{PANEL}[data-live='paused']", timeout=10_000)
+    subprocess.run([sys.executable, "-c", writer_script(path, 2, 0.1)], check=True, timeout=60)
+    time.sleep(3)  # several of the watcher's looks: a paused view is told nothing
+    wait_frame(page, PANEL, 0)
+    page.locator(f"{PANEL} .zarrview-live").click()
+    wait_frame(page, PANEL, 2)  # resumed: it learns of the growth it missed, and follows
