@@ -23,6 +23,7 @@ from .handlers import (
     StoreKeyHandler,
     ZarrFoldersHandler,
 )
+from .live_status import LiveStatusHandler
 from .memory import memory_trimmer
 from .paths import Roots
 from .share_links import ShareLinks
@@ -301,6 +302,7 @@ class ZarrViewExtension(ExtensionApp):
                 (r"/zarrview/api/v1/zarr-folders", ZarrFoldersHandler),
                 (r"/zarrview/api/v1/share", ShareHandler),
                 (r"/zarrview/api/v1/events", EventsHandler),
+                (r"/zarrview/api/v1/live", LiveStatusHandler),
                 (r"/zarrview/api/v1/([^/]*)", ApiHandler),
                 (r"/zarrview/store/(.*)", StoreKeyHandler),
                 (r"/zarrview/shared/([^/]*)/(.*)", SharedKeyHandler),
