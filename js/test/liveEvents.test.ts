@@ -74,7 +74,7 @@ describe('ImageLayer and changes to the data', () => {
     expect(again).toHaveLength(2);
     // (level ref: size, tile row,col): the coarse overview's one tile, the fine tile at (0, 1).
     const where = again.map(key => key.split('|')).map(parts => `${parts[1]} ${parts.at(-1)}`);
-    expect(where.sort()).toEqual(['0:1024x1024 0,1', '2:256x256 0,0']);
+    expect(where.sort()).toEqual(['0/1:1024x1024 0,1', '0/4:256x256 0,0']);
     // A change to another frame touches nothing on screen.
     expect(layer.invalidate(0, [[[1, 0, 0], [2, 1024, 1024]]])).toBe(0);
   });
@@ -82,5 +82,40 @@ describe('ImageLayer and changes to the data', () => {
   it('keys tiles on the structure, not the shape: growth keeps the old frames', () => {
     const grown = { ...INFO, version: 'h2.1', levels: [{ ...INFO.levels[0]!, shape: [5, 1024, 1024] }] };
     expect(structureKey(grown)).toBe(structureKey(INFO));
+  });
+});
+
+describe('a coarse level that lags the finest while a job writes', () => {
+  it('is stood in for by the finer level, read strided to the same pixel size', async () => {
+    const info: IDatasetInfo = {
+      ...INFO,
+      levels: [
+        { path: '0', shape: [4, 1024, 1024], chunks: [1, 256, 256], scale: [1, 1, 1], translation: [0, 0, 0] },
+        { path: '1', shape: [4, 512, 512], chunks: [1, 256, 256], scale: [1, 2, 2], translation: [0, 0.5, 0.5] }
+      ]
+    };
+    const asked: string[] = [];
+    const transport: Transport = {
+      async request(_op, params) {
+        asked.push(`${params.level} ${params.sel}`);
+        const [, rows, cols] = (params.sel ?? '').split(',').map(r => r.split(':').map(Number));
+        const n = (a?: number[]) => Math.ceil(((a?.[1] ?? 0) - (a?.[0] ?? 0)) / (a?.[2] ?? 1));
+        const shape = [n(rows), n(cols)];
+        // Level 1 is not written yet (all fill); level 0 has the frame.
+        const body = new Uint8Array(shape[0]! * shape[1]!).fill(params.level === '0' ? 9 : 0);
+        return { status: 200, headers: { 'X-Zarrview-Shape': shape.join(','), 'X-Zarrview-Dtype': 'uint8' }, body: body.buffer };
+      }
+    };
+    const layer = new ImageLayer(transport, renderer);
+    const layout: IPlaneLayout = { info, structure: structureKey(info), refs: levelRefs(info, 1, 2), row: 1, col: 2, composite: false, indices: { t: 3 } };
+    const view = { center: [512, 512] as [number, number], zoom: 0.5, width: 512, height: 512 };
+    const target = 1; // level 1 fits this zoom
+    const run = async (jobs: { run(s: AbortSignal): Promise<void> }[]) => Promise.all(jobs.map(j => j.run(new AbortController().signal)));
+    await run(layer.missing(layout, target, view));
+    expect(layer.missing(layout, target, view)).toEqual([]); // empty, but nothing says it lags
+    layer.invalidate(0, [[[3, 0, 0], [4, 1024, 1024]]]); // the writer's frame, at level 0 only
+    asked.length = 0;
+    await run(layer.missing(layout, target, view));
+    expect(asked).toEqual(['0 3,0:1023:2,0:1023:2']);
   });
 });

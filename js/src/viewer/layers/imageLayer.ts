@@ -19,6 +19,8 @@ interface ILoaded {
   stale: boolean;
   /** The answer's validator, for asking again with `If-None-Match`. */
   etag: string | null;
+  /** Every value is the fill value: nothing written there yet, or nothing there. */
+  empty: boolean;
 }
 
 type Fixed = Record<number, number | [number, number]>;
@@ -44,6 +46,27 @@ export interface IPlaneLayout {
 }
 
 const CACHE_BYTES = 256 * 2 ** 20;
+
+/** How long after a change to a finer level a coarser one is taken to lag behind it. */
+const LAG_MS = 60_000;
+
+function allFill(data: Float32Array, fill: number): boolean {
+  if (Number.isNaN(fill)) {
+    return data.every(v => Number.isNaN(v));
+  }
+  return data.every(v => v === fill);
+}
+
+/** Level `ref`'s pixels read every `step`-th: a finer level standing in for a coarser one. */
+function strided(ref: LevelRef, step: number): LevelRef {
+  return {
+    level: ref.level,
+    step: ref.step * step,
+    factor: [ref.factor[0] * step, ref.factor[1] * step],
+    size: [Math.ceil(ref.size[0] / step), Math.ceil(ref.size[1] / step)],
+    offset: ref.offset
+  };
+}
 
 /** The half-open index box a protocol selection covers ("3,0:512,10:20:2" -> starts, stops). */
 export function selectionBox(sel: string): [number[], number[]] {
@@ -78,6 +101,8 @@ export function structureKey(info: IDatasetInfo): string {
 export class ImageLayer {
   private readonly _cache: TileCache<ILoaded>;
   private _onScreen = new Set<string>();
+  /** When a change event last named each (real) level. */
+  private _changedAt = new Map<number, number>();
   /** The last complete frame's tiles, drawn under a frame still loading. */
   private _backdrop: { geometry: string; tiles: IDrawn[] } | null = null;
 
@@ -120,15 +145,55 @@ export class ImageLayer {
       const ref = layout.refs[refIndex] as LevelRef;
       const fixed = this.fixed(layout, ref);
       for (const tile of tilesInView(ref, refIndex, viewport)) {
-        const key = this._key(layout, refIndex, tile, fixed);
+        const key = this._key(layout, ref, tile, fixed);
         this._onScreen.add(key);
         const loaded = this._cache.get(key);
         if (!loaded || loaded.stale) {
-          jobs.push(this._job(layout, refIndex, tile, fixed, key));
+          jobs.push(this._job(layout, ref, tile, fixed, key));
+        }
+      }
+    }
+    const standIn = this._standIn(layout, target, viewport);
+    if (standIn) {
+      const fixed = this.fixed(layout, standIn);
+      for (const tile of tilesInView(standIn, -1, viewport)) {
+        const key = this._key(layout, standIn, tile, fixed);
+        this._onScreen.add(key);
+        const loaded = this._cache.get(key);
+        if (!loaded || loaded.stale) {
+          jobs.push(this._job(layout, standIn, tile, fixed, key));
         }
       }
     }
     return jobs;
+  }
+
+  /**
+   * Pyramid levels lag the finest while a job writes: when the target level shows only its
+   * fill value where a finer level changed lately, that finer level, read strided to the same
+   * pixel size, stands in for it. None when nothing lags.
+   */
+  private _standIn(layout: IPlaneLayout, target: number, viewport: Viewport): LevelRef | null {
+    const ref = layout.refs[target] as LevelRef;
+    const now = performance.now();
+    const finer = [...this._changedAt].filter(([level, at]) => level < ref.level && now - at < LAG_MS).map(([level]) => level);
+    if (!finer.length) {
+      return null;
+    }
+    const fixed = this.fixed(layout, ref);
+    const lagging = tilesInView(ref, target, viewport).some(tile => {
+      const loaded = this._cache.get(this._key(layout, ref, tile, fixed));
+      return loaded !== undefined && loaded.empty;
+    });
+    if (!lagging) {
+      return null;
+    }
+    const finest = layout.refs.find(r => r.level === Math.min(...finer) && r.step === 1);
+    if (!finest) {
+      return null;
+    }
+    const step = Math.max(1, Math.round(ref.factor[0] / finest.factor[0]));
+    return strided(finest, step * ref.step);
   }
 
   /** The tiles of the planes `deltas` away on `axis`, at `target`, that are not here yet. */
@@ -146,9 +211,9 @@ export class ImageLayer {
       }
       const fixed = this.fixed(layout, ref, { ...layout.indices, [axis]: index });
       for (const tile of tilesInView(ref, target, viewport)) {
-        const key = this._key(layout, target, tile, fixed);
+        const key = this._key(layout, ref, tile, fixed);
         if (!this._cache.has(key)) {
-          jobs.push(this._job(layout, target, tile, fixed, key));
+          jobs.push(this._job(layout, ref, tile, fixed, key));
         }
       }
     }
@@ -160,6 +225,9 @@ export class ImageLayer {
    * are drawn until their new pixels arrive, and asked for again when on screen.
    */
   invalidate(level: number, boxes: [number[], number[]][]): number {
+    if (boxes.length) {
+      this._changedAt.set(level, performance.now());
+    }
     let count = 0;
     for (const loaded of this._cache.values()) {
       if (loaded.level !== level || loaded.stale) {
@@ -195,7 +263,7 @@ export class ImageLayer {
       const ref = layout.refs[refIndex] as LevelRef;
       const fixed = this.fixed(layout, ref);
       for (const tile of tilesInView(ref, refIndex, viewport)) {
-        const key = this._key(layout, refIndex, tile, fixed);
+        const key = this._key(layout, ref, tile, fixed);
         const loaded = this._cache.get(key);
         if (!loaded || loaded.stale) {
           complete = complete && refIndex !== target;
@@ -217,6 +285,16 @@ export class ImageLayer {
     for (const { ref, tile, stack } of frame) {
       this._renderer.draw(stack, camera.tileRect(ref, tile, dpr), mix);
     }
+    const standIn = this._standIn(layout, target, viewport);
+    if (standIn) {
+      const fixed = this.fixed(layout, standIn);
+      for (const tile of tilesInView(standIn, -1, viewport)) {
+        const loaded = this._cache.get(this._key(layout, standIn, tile, fixed));
+        if (loaded && !loaded.empty) {
+          this._renderer.draw(loaded.stack, camera.tileRect(standIn, tile, dpr), mix);
+        }
+      }
+    }
     if (complete) {
       this._backdrop = { geometry, tiles: frame };
     }
@@ -230,7 +308,7 @@ export class ImageLayer {
       const dr = Math.floor((r - ref.offset[0]) / ref.factor[0]);
       const dc = Math.floor((c - ref.offset[1]) / ref.factor[1]);
       const tile = { ref: refIndex, row: Math.floor(dr / TILE_SIZE), col: Math.floor(dc / TILE_SIZE) };
-      const loaded = this._cache.get(this._key(layout, refIndex, tile, this.fixed(layout, ref)));
+      const loaded = this._cache.get(this._key(layout, ref, tile, this.fixed(layout, ref)));
       if (!loaded) {
         continue;
       }
@@ -251,19 +329,17 @@ export class ImageLayer {
     this._backdrop = null;
   }
 
-  private _key(layout: IPlaneLayout, refIndex: number, tile: TileKey, fixed: Fixed): string {
-    const ref = layout.refs[refIndex] as LevelRef;
+  private _key(layout: IPlaneLayout, ref: LevelRef, tile: TileKey, fixed: Fixed): string {
     // The level's size is in the key: a tile at the edge of a growing plane covers more later.
-    return `${layout.structure}|${refIndex}:${ref.size.join('x')}|${layout.row},${layout.col}|${JSON.stringify(fixed)}|${tile.row},${tile.col}`;
+    return `${layout.structure}|${ref.level}/${ref.step}:${ref.size.join('x')}|${layout.row},${layout.col}|${JSON.stringify(fixed)}|${tile.row},${tile.col}`;
   }
 
-  private _job(layout: IPlaneLayout, refIndex: number, tile: TileKey, fixed: Fixed, key: string): ITileJob {
-    return { key, run: signal => this._fetch(layout, refIndex, tile, fixed, key, signal) };
+  private _job(layout: IPlaneLayout, ref: LevelRef, tile: TileKey, fixed: Fixed, key: string): ITileJob {
+    return { key, run: signal => this._fetch(layout, ref, tile, fixed, key, signal) };
   }
 
-  private async _fetch(layout: IPlaneLayout, refIndex: number, tile: TileKey, fixed: Fixed, key: string, signal: AbortSignal): Promise<void> {
+  private async _fetch(layout: IPlaneLayout, ref: LevelRef, tile: TileKey, fixed: Fixed, key: string, signal: AbortSignal): Promise<void> {
     const { info } = layout;
-    const ref = layout.refs[refIndex] as LevelRef;
     const sel = tileSelection(info.axes.length, layout.row, layout.col, ref, tile, fixed);
     const had = this._cache.get(key);
     const answer = await this._transport.request('tile', { level: String(ref.level), sel }, signal, had?.etag ? { ifNoneMatch: had.etag } : {});
@@ -277,6 +353,6 @@ export class ImageLayer {
       .map((_, i) => i)
       .filter(i => i === layout.row || i === layout.col || (i === info.channel_axis && layout.composite));
     const stack = toPlaneStack(decoded, sliced, layout.row, layout.col, channelAxis);
-    this._cache.set(key, { stack, bytes: stack.data.byteLength, level: ref.level, box: selectionBox(sel), stale: false, etag: header(answer, 'ETag') ?? null }, this._onScreen);
+    this._cache.set(key, { stack, bytes: stack.data.byteLength, level: ref.level, box: selectionBox(sel), stale: false, etag: header(answer, 'ETag') ?? null, empty: allFill(stack.data, Number(info.fill_value ?? 0)) }, this._onScreen);
   }
 }
