@@ -503,6 +503,16 @@ def _sel_shape(sel: str) -> tuple[int, ...]:
     return tuple(s.stop - s.start for s in map(_sel_item, sel.split(",")) if isinstance(s, slice))
 
 
+def loop_thread_schedule(pid: int) -> tuple[float, float, int]:
+    """Seconds the server's main thread (its IO loop) ran and waited, runnable, for a CPU; turns.
+
+    The wait is the machine's share of a request's latency: time the loop was ready to answer
+    and no CPU was free (other processes, or the server's own reader threads).
+    """
+    ran, waited, turns = Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()
+    return int(ran) / 1e9, int(waited) / 1e9, int(turns)
+
+
 async def monitor(pid: int, stop: float, samples: list[tuple[float, int, float]]) -> None:
     t0 = time.monotonic()
     while time.monotonic() < stop:
@@ -557,6 +567,7 @@ async def run(args: argparse.Namespace) -> int:
                 stop = time.monotonic() + args.duration
                 async with load:
                     t_load, cpu_load = time.perf_counter(), cpu_seconds(pid)
+                    sched_load = loop_thread_schedule(pid)
                     own_cpu, load_avg = time.process_time(), os.getloadavg()[0]
                     _, (soak.status_latencies, soak.status_bad), _ = await asyncio.gather(
                         asyncio.gather(
@@ -567,6 +578,9 @@ async def run(args: argparse.Namespace) -> int:
                     )
                     elapsed = time.perf_counter() - t_load
                     server_share = (cpu_seconds(pid) - cpu_load) / elapsed
+                    ran, waited, wakeups = (
+                        b - a for a, b in zip(sched_load, loop_thread_schedule(pid), strict=True)
+                    )
                     own_share = (time.process_time() - own_cpu) / elapsed
                     load_avg = max(load_avg, os.getloadavg()[0])
             fds_loaded, rss_loaded = open_fds(pid), _rss_mib(pid)
@@ -587,6 +601,10 @@ async def run(args: argparse.Namespace) -> int:
         print(f"{args.cache_mib} MiB cache; datasets: {', '.join(i.path for i in soak.images)}")
         print(f"  CPU, share of a core          server {server_share:.2f}, clients {own_share:.2f}")
         print(f"  machine load average          {load_avg:.1f} ({os.cpu_count()} CPUs)")
+        print(
+            f"  server's IO loop thread       on a CPU {ran / elapsed:.0%} of the time, waiting"
+            f" for one {waited / elapsed:.0%} ({waited / max(wakeups, 1) * 1000:.2f} ms a turn)"
+        )
         print(f"  requests                      {total} ({total / elapsed:.1f}/s)")
         for kind, n in sorted(tally.done.items()):
             lat = tally.latencies[kind]
