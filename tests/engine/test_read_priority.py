@@ -1,0 +1,29 @@
+"""Read threads are nicer than the thread that made them, so an event loop beside them keeps
+its core on a busy machine."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from jupyter_zarrview.engine import Engine
+from jupyter_zarrview.engine.engine import READ_NICENESS
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="per-thread niceness is Linux's")
+
+
+def nice(tid: int) -> int:
+    fields = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[16])  # field 19 of proc(5): nice
+
+
+def test_read_threads_run_nicer_than_their_maker():
+    engine = Engine()
+    try:
+        tid = engine.executor.submit(threading.get_native_id).result(timeout=10)
+        assert nice(tid) == min(19, nice(threading.get_native_id()) + READ_NICENESS)
+    finally:
+        engine.close()
