@@ -25,21 +25,32 @@ def frame_value(k: int) -> int:
     return 20 * (k + 1)  # with contrast (0, 255) and gray: the same value on screen
 
 
+# The red channel at a fraction (fx, fy) of a viewer's canvas, as a page function's body.
+RED_AT = """
+  const canvas = document.querySelector(selector + ' .zarrview-canvas');
+  const copy = document.createElement('canvas');
+  copy.width = canvas.width; copy.height = canvas.height;
+  const ctx = copy.getContext('2d');
+  ctx.drawImage(canvas, 0, 0);
+  const red = ctx.getImageData(Math.floor(canvas.width * fx), Math.floor(canvas.height * fy),
+    1, 1).data[0];
+"""
+
+
 def center_pixel(page: Any, root: str) -> int:
     """The red channel at the middle of a viewer's canvas."""
-    return int(
-        page.evaluate(
-            """selector => {
-              const canvas = document.querySelector(selector + ' .zarrview-canvas');
-              const copy = document.createElement('canvas');
-              copy.width = canvas.width; copy.height = canvas.height;
-              const ctx = copy.getContext('2d');
-              ctx.drawImage(canvas, 0, 0);
-              return ctx.getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1).data[0];
-            }""",
-            root,
-        )
+    script = f"([selector, fx, fy]) => {{ {RED_AT} return red; }}"
+    return int(page.evaluate(script, [root, 0.5, 0.5]))
+
+
+def wait_red(page: Any, root: str, value: int, at: float = 0.5, timeout: float = 20_000) -> None:
+    """Until the viewer, idle, shows ``value`` (within 1) at fraction ``at`` of its canvas."""
+    script = (
+        f"([selector, fx, fy, value]) => {{ {RED_AT}"
+        " return document.querySelector(selector).dataset.state === 'idle'"
+        " && Math.abs(red - value) <= 1; }"
     )
+    page.wait_for_function(script, arg=[root, at, at, value], timeout=timeout)
 
 
 def wait_frame(page: Any, root: str, k: int, timeout: float = 20_000) -> None:
@@ -192,19 +203,7 @@ def test_a_plane_rewritten_in_place_is_redrawn_and_only_its_tiles_travel(page, l
     first = len(answers)
     quarter = np.full((128, 128), 200, dtype=np.uint8)
     a[1, 128:256, 128:256] = quarter  # one chunk of the plane shown, rewritten in place
-    page.wait_for_function(
-        """selector => {
-          const canvas = document.querySelector(selector + ' .zarrview-canvas');
-          const copy = document.createElement('canvas');
-          copy.width = canvas.width; copy.height = canvas.height;
-          const ctx = copy.getContext('2d');
-          ctx.drawImage(canvas, 0, 0);
-          const x = Math.floor(canvas.width * 0.6), y = Math.floor(canvas.height * 0.6);
-          return ctx.getImageData(x, y, 1, 1).data[0] === 200;
-        }""",
-        arg=PANEL,
-        timeout=20_000,
-    )
+    wait_red(page, PANEL, 200, at=0.6)
     again = answers[first:]
     assert again, "the rewritten chunk's tile was asked for again"
     # Only tiles over the rewritten chunk (a 256 x 256 plane is one tile at each level).
@@ -234,20 +233,7 @@ def test_a_store_deleted_and_recreated_shows_gone_then_its_new_data(page, lab):
     )
     b[:] = 150
     page.wait_for_selector(f"{PANEL}[data-live='live']", timeout=20_000)
-    page.wait_for_function(
-        """selector => {
-          const v = document.querySelector(selector);
-          const canvas = v.querySelector('.zarrview-canvas');
-          const copy = document.createElement('canvas');
-          copy.width = canvas.width; copy.height = canvas.height;
-          const ctx = copy.getContext('2d');
-          ctx.drawImage(canvas, 0, 0);
-          const px = ctx.getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1).data[0];
-          return v.dataset.state === 'idle' && Math.abs(px - 150) <= 1;
-        }""",
-        arg=PANEL,
-        timeout=20_000,
-    )
+    wait_red(page, PANEL, 150)
     assert page.locator(f"{PANEL}.zarrview-has-error").count() == 0
 
 
