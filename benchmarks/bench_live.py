@@ -280,7 +280,7 @@ class Case:
         missing = sorted(set(range(1, self.frames + 1)) - set(self.shown))
         lines = [
             f"  frames written {self.frames}, one every {self.period_ms:.0f} ms on average; a "
-            f"write (resize included) takes {statistics.median(self.write_ms):.0f} ms (p50)",
+            f"write (with its resize in (a)) takes {statistics.median(self.write_ms):.0f} ms p50",
             f"  end of write -> its pixels in all four tiles: p50 {p50:.0f} ms, p95 {p95:.0f} ms,"
             f" max {max(lat, default=float('inf')):.0f} ms (first tile: p50 {first:.0f} ms)",
             f"  frames shown {len(self.shown)} / {self.frames} ({share * 100:.0f} %)"
@@ -664,8 +664,10 @@ def main() -> int:
                     print(
                         "(b) pre-sized zarr v2 array filled frame by frame (no metadata change):"
                         " a slider follows only a growing axis, so the view is parked on the"
-                        " frame about to be written (stepped on as each frame is drawn), and the"
-                        " latency is from the end of that frame's write to its pixels"
+                        " frame about to be written (the page steps it on as each frame is drawn;"
+                        " the writer writes a frame no sooner than one period after the last and"
+                        " once the view is parked on it), and the latency is from the end of"
+                        " that frame's write to its pixels"
                     )
                 print(f"  the panel's canvas: {page.canvas_size[0]} x {page.canvas_size[1]} px")
                 for line in lines + case.trace:
