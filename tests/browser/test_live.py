@@ -3,6 +3,7 @@ notebook's own kernel (busy the whole time), in the lab panel and in the widget.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -255,3 +256,25 @@ def test_a_paused_view_stays_and_catches_up_when_resumed(page, lab):
     wait_frame(page, PANEL, 0)
     page.locator(f"{PANEL} .zarrview-live").click()
     wait_frame(page, PANEL, 2)  # resumed: it learns of the growth it missed, and follows
+
+
+def test_closing_the_tab_closes_its_event_stream(page, lab):
+    path = lab.root / "closed.zarr"
+    new_store(path)
+    page.goto(f"{lab.url}lab?reset")
+    page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute('zarrview:open', {path: 'closed.zarr'})"
+    )
+    page.wait_for_selector(f"{PANEL}[data-live='live']", timeout=60_000)
+
+    def streams() -> int:
+        status = json.loads(lab.api("zarrview/api/v1/live"))
+        return sum(d["streams"] for d in status["datasets"] if d["path"].endswith("closed.zarr"))
+
+    assert streams() == 1
+    page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").click()
+    deadline = time.monotonic() + 20
+    while streams() and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert streams() == 0

@@ -1,3 +1,5 @@
+import type { Message } from '@lumino/messaging';
+
 import { zarrIcon } from './icons';
 import { ZarrViewer, type IZarrViewerOptions } from './zarrViewer';
 
@@ -15,6 +17,15 @@ export class ZarrPanel extends ZarrViewer {
     this.title.caption = this.array ? `${this.path} (${this.array})` : this.path;
     this.title.icon = zarrIcon;
     this.title.closable = true;
+  }
+
+  /**
+   * A closed tab is done with: a plain widget is only detached on close, which would keep its
+   * viewer, its tiles and its live event stream (and the server's watcher) until the page goes.
+   */
+  protected onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    this.dispose();
   }
 }
 
