@@ -3,6 +3,7 @@ the tiles whose bytes changed travel, and a slider at the last index follows the
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from lab_driver import canvas_pixels, open_notebook, run_all, run_code, wait_idle, write_notebook
@@ -22,6 +23,20 @@ def received_bytes(page: Any) -> int:
     return int(page.evaluate("() => window.__zarrviewComms.receivedBytes"))
 
 
+def quiet_bytes(page: Any, quiet: float = 2.0, timeout: float = 30.0) -> int:
+    """The bytes received once nothing more has come for ``quiet`` seconds."""
+    deadline = time.monotonic() + timeout
+    last, since = received_bytes(page), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = received_bytes(page)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return now
+    raise AssertionError("kernel messages kept coming while nothing changed")
+
+
 def screen_point(page: Any, row: float, col: float) -> tuple[float, float]:
     """Where level-0 pixel (row, col) is drawn at zoom 1 about the centre (300, 350)."""
     width, height = page.evaluate(
@@ -39,7 +54,7 @@ def test_refresh_after_an_in_place_change_sends_only_the_changed_tile(page, lab)
     wait_idle(page, timeout=60_000)
     point = screen_point(page, 15, 625)  # in the right-hand tile (columns 512..700)
     assert canvas_pixels(page, [point])[0][:3] == [0, 0, 0]
-    before = received_bytes(page)
+    before = quiet_bytes(page)  # read-ahead of the plane beside it has landed too
     run_code(page, "a[1, 10:20, 600:650] = 100\nv.refresh()")
     page.wait_for_function(
         """([x, y]) => {
