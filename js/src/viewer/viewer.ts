@@ -1,17 +1,18 @@
 import type { Transport } from '../protocol/answer';
-import type { ILiveChange } from '../protocol/liveEvents';
 import { ProtocolError } from '../protocol/protocolError';
 import { Camera } from './camera';
-import { CanvasRenderer } from './canvasRenderer';
 import { hexColor, lut } from './colormaps';
 import { contrastLimits, type IStatsChannel } from './contrast';
 import { ControlPanel } from './controlPanel';
-import { GlRenderer } from './glRenderer';
 import { bindInput } from './input';
+import { FrameGate, type IDrawCall } from './frameGate';
 import { ImageLayer, structureKey, type IPlaneLayout } from './layers/imageLayer';
+import { LiveFollow } from './liveFollow';
 import { chooseLevel, levelRefs, type LevelRef } from './levels';
 import type { Mix, Renderer } from './renderer';
+import { createRenderer } from './rendererChoice';
 import { formatLength, niceLength } from './scaleBar';
+import type { Viewport } from './tileGrid';
 import { TileScheduler } from './tileScheduler';
 import type { ViewModel } from './viewModel';
 import type { IChannelState, IDatasetInfo, ViewState } from './viewState';
@@ -86,8 +87,9 @@ export class Viewer {
   private _unbindInput: () => void;
   private _error = '';
   private _fillingDefaults = false;
-  private _stopLive: (() => void) | null = null;
-  private _liveBadge: HTMLButtonElement;
+  private _live: LiveFollow;
+  private _gate = new FrameGate();
+  private _holdTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly _el: HTMLElement,
@@ -104,9 +106,7 @@ export class Viewer {
     this._readout = el('div', 'zarrview-readout');
     this._levelBadge = el('div', 'zarrview-level');
     this._message = el('div', 'zarrview-message');
-    this._liveBadge = el('button', 'zarrview-live');
-    this._liveBadge.hidden = true;
-    this._liveBadge.addEventListener('click', () => this._set('live', !this._model.get('live')));
+    const liveBadge = el('button', 'zarrview-live');
     this._camera = new Camera(() => [Math.max(1, this._stage.clientWidth), Math.max(1, this._stage.clientHeight)]);
     const buttons = el('div', 'zarrview-zoom');
     for (const [text, title, action] of [
@@ -120,7 +120,7 @@ export class Viewer {
       button.addEventListener('click', action);
       buttons.append(button);
     }
-    this._stage.append(this._canvas, this._scaleBar, this._readout, this._levelBadge, this._liveBadge, buttons, this._message);
+    this._stage.append(this._canvas, this._scaleBar, this._readout, this._levelBadge, liveBadge, buttons, this._message);
     this._panel = new ControlPanel({
       setIndex: (axis, index) => this._setIndex(axis, index),
       setDisplayed: axes => this._set('displayed_axes', axes),
@@ -131,14 +131,25 @@ export class Viewer {
     this.root.append(this._stage, this._panel.node);
     this._el.append(this.root);
 
-    this._renderer = GlRenderer.create(this._canvas) ?? new CanvasRenderer(this._canvas);
+    this._renderer = createRenderer(this._canvas);
     this.root.dataset.renderer = this._renderer.kind;
     this._image = new ImageLayer(this._transport, this._renderer);
+    this._live = new LiveFollow({
+      model: this._model,
+      transport: this._transport,
+      root: this.root,
+      badge: liveBadge,
+      info: () => this._info,
+      invalidate: (level, boxes) => this._image.invalidate(level, boxes),
+      invalidateAll: () => this._image.invalidateAll(),
+      pixelsChanged: () => this._scheduleStats(),
+      render: () => this._render()
+    });
     this._scheduler = new TileScheduler({
       maxInFlight: MAX_IN_FLIGHT,
       wake: () => this._render(),
       // While the store is gone its tiles cannot come: the last picture stays, without an error.
-      onError: error => this.root.dataset.live !== 'gone' && this._showError(error)
+      onError: error => this._live.state !== 'gone' && this._showError(error)
     });
 
     for (const key of STATE_KEYS) {
@@ -205,7 +216,10 @@ export class Viewer {
     const old = this._info;
     this._info = info;
     if (old && old !== info) {
-      this._follow(old, info);
+      const moved = this._live.follow(old, info, this._model.get('indices'));
+      if (moved) {
+        this._model.set('indices', moved);
+      }
     }
     this._showError(this._model.get('error') || null);
     this._applyHeight();
@@ -221,129 +235,8 @@ export class Viewer {
       }
     }
     void this._autoContrast(false);
-    this._updateLive();
+    this._live.update();
     this._render();
-  }
-
-  // -- live data ----------------------------------------------------------------------------
-  /** Follows the data while it is written, when the model says so and the transport can. */
-  private _updateLive(): void {
-    const wanted = this._model.get('live') && !!this._info && !!this._transport.watch;
-    if (wanted && !this._stopLive && this._transport.watch) {
-      this._setLiveState('connecting');
-      this._stopLive = this._transport.watch({
-        connected: version => {
-          this._setLiveState('live');
-          if (version && this._info && version !== this._info.version) {
-            void this._catchUp(); // it may have changed while the stream was down
-          }
-        },
-        change: change => this._onLiveChange(change),
-        gone: message => this._setLiveState('gone', message),
-        disconnected: () => this._setLiveState('connecting'),
-        unavailable: reason => this._setLiveState('off', reason)
-      });
-    } else if (!wanted && this._stopLive) {
-      this._stopLive();
-      this._stopLive = null;
-      this._setLiveState(this._transport.watch && this._info ? 'paused' : 'off');
-    }
-  }
-
-  private _setLiveState(state: 'off' | 'connecting' | 'live' | 'paused' | 'gone', message = ''): void {
-    this.root.dataset.live = state;
-    if (message) {
-      this.root.dataset.liveMessage = message;
-    }
-    const badge = this._liveBadge;
-    badge.hidden = state === 'off';
-    const text = { off: '', connecting: '○ live', live: '● live', paused: '❚❚ paused', gone: '⚠ gone' }[state];
-    const title = {
-      off: '',
-      connecting: 'Connecting to the data\'s changes… (click to pause)',
-      live: 'Following the data as it is written (click to pause)',
-      paused: 'Not following changes (click to follow)',
-      gone: `${message || 'The data is gone'}; the view comes back with it (click to pause)`
-    }[state];
-    if (badge.textContent !== text) {
-      badge.textContent = text;
-    }
-    badge.title = title;
-    badge.setAttribute('aria-label', title);
-  }
-
-  /** Asks `info` again and marks every tile stale: after a drop, changes may have been missed. */
-  private async _catchUp(): Promise<void> {
-    try {
-      const answer = await this._transport.request('info', {});
-      if (answer.status === 200) {
-        this._image.invalidateAll();
-        this._applyInfo(answer.json as IDatasetInfo);
-      }
-    } catch {
-      // The next event or reconnection tries again.
-    }
-  }
-
-  private _onLiveChange(change: ILiveChange): void {
-    if (this.root.dataset.live === 'gone') {
-      // Back under the same name, perhaps with other data: every tile is asked again (a tile
-      // that did not change answers 304).
-      this._setLiveState('live');
-      this._image.invalidateAll();
-    }
-    if (change.metadata && change.info) {
-      this._applyInfo(change.info as IDatasetInfo);
-    }
-    const info = this._info;
-    for (const { level, boxes } of change.levels) {
-      this._image.invalidate(level, boxes);
-    }
-    if (info && change.levels.length) {
-      this._scheduleStats();
-    }
-    this._render();
-  }
-
-  /** New metadata from the data's writer; `_useInfo` moves the sliders (`_follow`). */
-  private _applyInfo(info: IDatasetInfo): void {
-    this._model.set('info', info);
-    // The indices `_useInfo` moved go in the same message, so the kernel checks them against
-    // the new shape.
-    this._model.save_changes();
-  }
-
-  /**
-   * A slider at the last index of an axis that grew follows it, as `tail -f` does; one elsewhere
-   * stays; an index past the end of an axis that shrank is clamped.
-   */
-  private _follow(old: IDatasetInfo, info: IDatasetInfo): void {
-    if (old.axes.length !== info.axes.length) {
-      return;
-    }
-    const indices = { ...this._model.get('indices') };
-    let moved = false;
-    info.axes.forEach((axis, i) => {
-      const index = indices[axis.name];
-      const before = old.levels[0]?.shape[i] ?? 1;
-      const after = info.levels[0]?.shape[i] ?? 1;
-      if (index === undefined) {
-        return;
-      }
-      let next = index;
-      if (after > before && index === before - 1) {
-        next = after - 1;
-      } else if (index >= after) {
-        next = Math.max(0, after - 1);
-      }
-      if (next !== index) {
-        indices[axis.name] = next;
-        moved = true;
-      }
-    });
-    if (moved) {
-      this._model.set('indices', indices);
-    }
   }
 
   /** Indices, displayed axes and channel settings the data suggests, where the model has none. */
@@ -483,6 +376,7 @@ export class Viewer {
     const [w, h] = this._camera.size;
     const dpr = window.devicePixelRatio || 1;
     this._renderer.resize(Math.round(w * dpr), Math.round(h * dpr));
+    this._gate.forget(); // a resized canvas is blank
     // `zoom: null` means "fit the plane": until someone zooms or pans, the view keeps fitting
     // the stage as it changes size (the controls filling in under it, a side bar opening), but
     // not a hidden one (a tab in the background has no size to fit).
@@ -502,6 +396,7 @@ export class Viewer {
 
   private _setIndex(axis: string, index: number): void {
     this._lastAxis = axis;
+    this._live.released(axis);
     this._set('indices', { ...this._model.get('indices'), [axis]: index });
   }
 
@@ -545,7 +440,7 @@ export class Viewer {
         this._applyHeight();
         break;
       case 'live':
-        this._updateLive();
+        this._live.update();
         break;
       default:
         break;
@@ -637,9 +532,14 @@ export class Viewer {
     const layout = this._layout();
 
     const mix = this._mix();
-    this._renderer.clear();
-    const complete = mix !== null && this._image.draw(layout, target, this._camera, dpr, mix);
+    const { complete: tilesComplete, draws } = this._image.frame(layout, target, this._camera, dpr);
+    const complete = mix !== null && tilesComplete;
+    this._paint(mix, mix ? draws : [], complete, viewport);
+    this._live.drawn(complete);
     const visible = this._image.missing(layout, target, viewport);
+    for (const { axis, delta } of this._live.heldTargets()) {
+      visible.push(...this._image.readAhead(layout, target, viewport, axis, [delta]));
+    }
     // Once the screen is complete, the neighbouring planes of the last-moved axis: a scrub
     // through a chunk slab then costs no more than its chunks.
     const plan = complete ? this._readAheadPlan() : null;
@@ -676,6 +576,31 @@ export class Viewer {
       this._axes.sliders,
       [info.axes[this._axes.row]?.name ?? '', info.axes[this._axes.col]?.name ?? '']
     );
+  }
+
+  /** Puts the frame on the canvas, unless it is what the canvas shows already (see FrameGate). */
+  private _paint(mix: Mix | null, draws: IDrawCall[], complete: boolean, viewport: Viewport): void {
+    const view = `${mix?.signature ?? 'none'}|${this._canvas.width}x${this._canvas.height}|${viewport.zoom}@${viewport.center[0]},${viewport.center[1]}`;
+    const decision = this._gate.decide(view, draws, complete, performance.now());
+    if (decision.kind === 'same') {
+      return;
+    }
+    if (decision.kind === 'hold') {
+      if (!this._holdTimer) {
+        this._holdTimer = setTimeout(() => {
+          this._holdTimer = null;
+          this._render();
+        }, decision.ms);
+      }
+      return;
+    }
+    this._renderer.clear();
+    if (mix) {
+      for (const { stack, rect } of draws) {
+        this._renderer.draw(stack, rect, mix);
+      }
+    }
+    this._gate.drawn(view, draws, complete);
   }
 
   private _drawOverlay(target: number): void {
@@ -909,7 +834,7 @@ export class Viewer {
     if (this._frame) {
       cancelAnimationFrame(this._frame);
     }
-    for (const timer of [this._saveTimer, this._statsTimer]) {
+    for (const timer of [this._saveTimer, this._statsTimer, this._holdTimer]) {
       if (timer) {
         clearTimeout(timer);
       }
@@ -921,8 +846,7 @@ export class Viewer {
       this._model.off(event as `change:${keyof ViewState & string}`, callback);
     }
     this._unbindInput();
-    this._stopLive?.();
-    this._stopLive = null;
+    this._live.dispose();
     this._resize?.disconnect();
     this._dropTiles();
     this._renderer.dispose();

@@ -3,7 +3,8 @@ import { decodeTile } from '../../protocol/decodeTile';
 import type { Camera } from '../camera';
 import type { LevelRef } from '../levels';
 import { toPlaneStack } from '../planeStack';
-import type { Mix, PlaneStack, Renderer } from '../renderer';
+import type { IDrawCall } from '../frameGate';
+import type { PlaneStack, Renderer } from '../renderer';
 import { TileCache } from '../tileCache';
 import { TILE_SIZE, tileSelection, tilesInView, type TileKey, type Viewport } from '../tileGrid';
 import type { ITileJob } from '../tileScheduler';
@@ -251,11 +252,11 @@ export class ImageLayer {
   }
 
   /**
-   * Draws coarse under fine; true when every tile of the target level was there and fresh.
-   * Until a frame is complete, the last complete frame stays under it: moving a slider, or
-   * following a growing axis, never flashes an empty stage or the coarse level's blur.
+   * What to draw, coarse under fine, and whether every tile of the target level is here and
+   * fresh. Until a frame is complete, the last complete frame stays under it: moving a slider,
+   * or following a growing axis, never flashes an empty stage or the coarse level's blur.
    */
-  draw(layout: IPlaneLayout, target: number, camera: Camera, dpr: number, mix: Mix): boolean {
+  frame(layout: IPlaneLayout, target: number, camera: Camera, dpr: number): { complete: boolean; draws: IDrawCall[] } {
     const viewport = camera.viewport();
     const frame: IDrawn[] = [];
     let complete = true;
@@ -273,17 +274,18 @@ export class ImageLayer {
         }
       }
     }
+    const draws: IDrawCall[] = [];
     const geometry = `${layout.structure}|${layout.row},${layout.col}|${layout.composite}`;
     if (!complete && this._backdrop?.geometry === geometry) {
       for (const { key, ref, tile, stack } of this._backdrop.tiles) {
         // Only what the cache still holds: an evicted tile's texture is freed already.
         if (this._cache.has(key)) {
-          this._renderer.draw(stack, camera.tileRect(ref, tile, dpr), mix);
+          draws.push({ stack, rect: camera.tileRect(ref, tile, dpr) });
         }
       }
     }
     for (const { ref, tile, stack } of frame) {
-      this._renderer.draw(stack, camera.tileRect(ref, tile, dpr), mix);
+      draws.push({ stack, rect: camera.tileRect(ref, tile, dpr) });
     }
     const standIn = this._standIn(layout, target, viewport);
     if (standIn) {
@@ -291,14 +293,14 @@ export class ImageLayer {
       for (const tile of tilesInView(standIn, -1, viewport)) {
         const loaded = this._cache.get(this._key(layout, standIn, tile, fixed));
         if (loaded && !loaded.empty) {
-          this._renderer.draw(loaded.stack, camera.tileRect(standIn, tile, dpr), mix);
+          draws.push({ stack: loaded.stack, rect: camera.tileRect(standIn, tile, dpr) });
         }
       }
     }
     if (complete) {
       this._backdrop = { geometry, tiles: frame };
     }
-    return complete;
+    return { complete, draws };
   }
 
   /** Every channel's value at level-0 point (r, c), from the finest tile here; null if none is. */
