@@ -17,3 +17,8 @@ CHROMIUM_ARGS = [
     "--use-angle=swiftshader",
     "--enable-unsafe-swiftshader",
 ]
+
+# The viewer draws with Canvas 2D where WebGL runs on the CPU, as SwiftShader does here (see
+# js/src/viewer/rendererChoice.ts). The tests fix WebGL2, the renderer of browsers with a GPU,
+# through the setting a user has for it; test_lab_panel checks the automatic choice.
+WEBGL2 = "try { localStorage.setItem('zarrview.renderer', 'webgl2'); } catch (e) {}"

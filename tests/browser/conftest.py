@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Generator, Iterator
     from pathlib import Path
 
-from browser_setup import CHROMIUM, CHROMIUM_ARGS
+from browser_setup import CHROMIUM, CHROMIUM_ARGS, WEBGL2
 from jupyter_process import JupyterProcess, jupyter_server
 
 BASE_URL = "/user/alice/"
@@ -89,6 +89,7 @@ def _browser_page(
 ) -> Iterator[object]:
     """A fresh browser context logged in at ``server``'s page ``start``, shown when ``ready``."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context.add_init_script(WEBGL2)
     page = context.new_page()
     messages: list[str] = []
     page.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))

@@ -206,6 +206,24 @@ def test_without_webgl_the_canvas_2d_path_draws_the_same_pixels(browser, lab, sa
         no_webgl.close()
 
 
+def test_where_webgl_runs_on_the_cpu_the_viewer_chooses_canvas_2d(browser, lab, sample):  # noqa: F811
+    # A page without the tests' WebGL2 setting: this Chromium's WebGL is SwiftShader, on the CPU,
+    # where every WebGL frame is read back for the software compositor; Canvas 2D is not.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{lab.url}lab?token={lab.token}")
+        name = page.evaluate(
+            "() => { const gl = document.createElement('canvas').getContext('webgl2');"
+            " const i = gl.getExtension('WEBGL_debug_renderer_info');"
+            " return gl.getParameter(i.UNMASKED_RENDERER_WEBGL); }"
+        )
+        assert "SwiftShader" in name
+        check_link_view(page, lab, sample, "canvas2d")
+    finally:
+        context.close()
+
+
 def test_zarr_url_reads_through_the_running_server(lab, sample):  # noqa: F811
     server = {"url": lab.url, "root_dir": str(lab.root), "token": lab.token}
     store = jupyter_zarrview.zarr_url(lab.root / "sample.ome.zarr", server=server)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from browser_setup import WEBGL2
+
 if TYPE_CHECKING:
     from hub_process import Hub
 
@@ -33,6 +35,7 @@ class BrowserLogin:
 def log_in(browser: Any, hub: Hub, user: str) -> BrowserLogin:
     """Signs in at the hub's login page, then follows the hub's OAuth into the user's lab."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(WEBGL2)
     page = context.new_page()
     lab = f"/user/{user}/lab"
     page.goto(f"{hub.url}hub/login?next={quote(lab)}", timeout=LOGIN_TIMEOUT_MS)

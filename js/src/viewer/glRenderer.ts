@@ -78,6 +78,7 @@ export class GlRenderer implements Renderer {
   private _lutSource: Uint8Array | null = null;
   private _uniforms: Record<string, WebGLUniformLocation | null> = {};
 
+  /** A renderer on `canvas`, or null (and `canvas` left without a context) where none can be. */
   static create(canvas: HTMLCanvasElement): GlRenderer | null {
     const gl = canvas.getContext('webgl2', {
       preserveDrawingBuffer: true, // so tests and screenshots can read the canvas back
