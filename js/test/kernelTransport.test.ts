@@ -38,6 +38,27 @@ describe('KernelTransport', () => {
     expect(tile.body).toBe(body);
   });
 
+  it('asks the kernel to watch while it follows, and tells it when it stops', async () => {
+    const model = new FakeModel();
+    const transport = new KernelTransport(model);
+    const changes: unknown[] = [];
+    let connected = false;
+    const stop = transport.watch({
+      connected: () => (connected = true),
+      change: change => changes.push(change),
+      gone: () => undefined,
+      disconnected: () => undefined,
+      unavailable: () => undefined
+    });
+    expect(model.sent).toEqual([{ type: 'zarrview-watch', on: true }]);
+    await Promise.resolve();
+    expect(connected).toBe(true);
+    model.reply({ type: 'zarrview-event', event: 'change', data: { version: 'v2', metadata: false, levels: [{ level: 0, boxes: [[[0], [4]]] }] } });
+    expect(changes).toEqual([{ version: 'v2', metadata: false, info: undefined, levels: [{ level: 0, boxes: [[[0], [4]]] }] }]);
+    stop();
+    expect(model.sent.at(-1)).toEqual({ type: 'zarrview-watch', on: false });
+  });
+
   it('cancels a request on abort and tells the kernel', async () => {
     const model = new FakeModel();
     const transport = new KernelTransport(model);

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..engine import default_engine
+from ..engine.chunk_files import dataset_files
 from ..protocol import Answer, Limits, handle
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
     import anywidget
 
-    from ..engine import Dataset
+    from ..engine import Dataset, Engine
 
 __all__ = ["MAX_PENDING", "KernelTransport"]
 
@@ -65,14 +66,29 @@ def _validated(answer: Answer, if_none_match: str | None) -> Answer:
 class KernelTransport:
     """Answers ``zarrview-request`` messages of one widget with ``zarrview-response`` ones."""
 
-    def __init__(self, widget: anywidget.AnyWidget, dataset: Callable[[], Dataset]) -> None:
+    def __init__(
+        self,
+        widget: anywidget.AnyWidget,
+        dataset: Callable[[], Dataset],
+        on_watch: Callable[[bool], None] | None = None,
+    ) -> None:
         self._widget = widget
         self._dataset = dataset
+        self._on_watch = on_watch
         self._engine = default_engine()
         self._limits = Limits()
         self._pending: dict[Any, _Pending] = {}
         self._lock = threading.Lock()
         widget.on_msg(self._on_msg)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def alive(self) -> bool:
+        """The widget's front end is still there to be told anything."""
+        return getattr(self._widget, "comm", None) is not None
 
     @property
     def pending(self) -> int:
@@ -88,6 +104,8 @@ class KernelTransport:
             self._on_request(content)
         elif kind == "zarrview-cancel":
             self._on_cancel(content.get("id"))
+        elif kind == "zarrview-watch" and self._on_watch is not None:
+            self._on_watch(content.get("on") is True)
 
     def _on_request(self, content: dict[str, Any]) -> None:
         request_id = content.get("id")
@@ -120,12 +138,33 @@ class KernelTransport:
         if pending.cancelled.is_set():
             answer = _CANCELLED_ANSWER
         else:
-            answer = handle(op, params, lambda _p: self._dataset(), self._engine, self._limits)
-            if op == "tile":
-                answer = _validated(answer, params.get("if_none_match"))
+            answer = self._answer(op, params)
             if pending.cancelled.is_set():  # given up while it was read: no body travels
                 answer = _CANCELLED_ANSWER
         self._finish(request_id, answer)
+
+    def _answer(self, op: str, params: Mapping[str, str]) -> Answer:
+        if op != "tile":
+            return handle(op, params, lambda _p: self._dataset(), self._engine, self._limits)
+        if_none_match = params.get("if_none_match")
+        try:
+            files = dataset_files(self._dataset())
+        except Exception:
+            files = None
+        if files is not None:
+            # A store on disk: the tile's validator follows its chunk files, as over HTTP, and
+            # reading it records them for the kernel's watcher (and refreshes a stale reader).
+            return handle(
+                op,
+                params,
+                lambda _p: self._dataset(),
+                self._engine,
+                self._limits,
+                etag=True,
+                if_none_match=if_none_match,
+            )
+        answer = handle(op, params, lambda _p: self._dataset(), self._engine, self._limits)
+        return _validated(answer, if_none_match)
 
     def push(self, event: str, data: Mapping[str, Any]) -> None:
         """Tells the view of a change, as the server's events do (``docs/protocol.md``)."""

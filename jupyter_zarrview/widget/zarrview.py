@@ -14,6 +14,7 @@ import traitlets
 from ..engine import Dataset, ZarrViewError
 from ..view_state import LINK_STATE, VIEW_OPTIONS
 from .kernel_transport import KernelTransport
+from .kernel_watch import KernelWatch
 from .sources import http_source
 
 if TYPE_CHECKING:
@@ -83,7 +84,13 @@ class ZarrView(anywidget.AnyWidget):
         self._array = array
         self._storage_options = dict(storage_options or {})
         self._dataset: Dataset | None = None
-        self._transport = KernelTransport(self, self._current_dataset)
+        self._transport = KernelTransport(self, self._current_dataset, self._watch_changed)
+        self._watch = KernelWatch(
+            lambda: self._dataset,
+            self._transport.engine,
+            self._transport.push,
+            lambda: self._transport.alive,
+        )
         self._open()
         # Options go in after the data is known, so they are checked against its axes.
         with self.hold_sync():
@@ -128,6 +135,18 @@ class ZarrView(anywidget.AnyWidget):
         self.error = ""
         self.info = self._dataset.info()
         self.set_trait("_http", http_source(source, self._array))
+
+    def _watch_changed(self, on: bool) -> None:
+        # The front end follows the data over widget messages (the server does not serve it):
+        # the kernel watches its store meanwhile.
+        if on:
+            self._watch.start()
+        else:
+            self._watch.stop()
+
+    def close(self) -> None:
+        self._watch.stop()
+        super().close()
 
     def refresh(self) -> bool:
         """Show what changed in the data: new planes of a growing array, values changed in place.

@@ -148,37 +148,65 @@ def test_the_lab_panel_follows_a_growing_array_written_by_another_process(page, 
     assert again == []
 
 
-def test_the_widget_follows_a_writer_in_its_own_busy_kernel(page, lab):
-    path = lab.root / "from-a-cell.zarr"
-    new_store(path, zarr_format=2)
-    name = write_notebook(
-        lab.root,
-        [
-            "from jupyter_zarrview import ZarrView\n"
-            "v = ZarrView('from-a-cell.zarr', colormap='gray', contrast=(0, 255))\n"
-            "v",
-            "import time, numpy as np, zarr\n"
-            "a = zarr.open_array('from-a-cell.zarr', mode='r+')\n"
-            "for k in range(1, 5):\n"
-            "    time.sleep(1.5)\n"
-            f"    a.resize((k + 1, {SIZE}, {SIZE}))\n"
-            f"    a[k] = np.full(({SIZE}, {SIZE}), 20 * (k + 1), dtype=np.uint8)\n"
-            "time.sleep(30)",
-        ],
+def follow_a_busy_kernel(page: Any, lab: Any, path: str, frames: int, transport: str) -> None:
+    """A notebook shows ``path`` in a widget, then the kernel runs a writer of ``frames`` frames
+    and stays busy: the widget must show each frame while the writer still runs."""
+    cell = (
+        "from jupyter_zarrview import ZarrView\n"
+        f"v = ZarrView({path!r}, colormap='gray', contrast=(0, 255))\n"
+        "v"
     )
-    open_notebook(page, lab.url, name)
+    writer = (
+        "import time, numpy as np, zarr\n"
+        f"a = zarr.open_array({path!r}, mode='r+')\n"
+        f"for k in range(1, {frames + 1}):\n"
+        "    time.sleep(2)\n"
+        f"    a.resize((k + 1, {SIZE}, {SIZE}))\n"
+        f"    a[k] = np.full(({SIZE}, {SIZE}), 20 * (k + 1), dtype=np.uint8)\n"
+        "time.sleep(30)"
+    )
+    open_notebook(page, lab.url, write_notebook(lab.root, [cell]))
     run_all(page)
     wait_idle(page, timeout=60_000)
     root = ".jp-OutputArea .zarrview"
-    running = page.locator(".jp-Cell").nth(1).locator(".jp-InputArea-prompt")
+    assert page.locator("[data-transport]").first.get_attribute("data-transport") == transport
+    kernel = "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+    # Not awaited: the request settles when the writer ends.
+    page.evaluate(
+        f"""code => {{ window.__writer = {{ done: false, output: [] }};
+          const future = {kernel}.requestExecute({{ code }});
+          future.done.then(() => {{ window.__writer.done = true; }});
+          future.onIOPub = msg => window.__writer.output.push(msg.header.msg_type + ' '
+            + JSON.stringify(msg.content).slice(0, 300)); }}""",
+        writer,
+    )
     try:
-        for k in range(1, 5):
-            wait_frame(page, root, k)
-            assert running.inner_text().strip() == "[*]:"  # the writer's cell is still running
+        for k in range(1, frames + 1):
+            try:
+                wait_frame(page, root, k)
+            except AssertionError as exc:
+                writer_said = page.evaluate("window.__writer")
+                raise AssertionError(f"{exc}; the writer: {writer_said}") from exc
+            # The writer is still running. (Not the kernel's status: with comms on a subshell
+            # of their own, each comm message it handles reports idle.)
+            assert page.evaluate("window.__writer.done") is False
+        assert page.locator(root).get_attribute("data-live") == "live"
     finally:
-        page.evaluate(
-            "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.interrupt()"
-        )
+        page.evaluate(f"() => {kernel}.interrupt()")
+
+
+def test_the_widget_follows_a_writer_in_its_own_busy_kernel(page, lab):
+    # Inside the server's root: over HTTP, told by the server's watcher.
+    new_store(lab.root / "from-a-cell.zarr", zarr_format=2)
+    follow_a_busy_kernel(page, lab, "from-a-cell.zarr", 4, "http")
+
+
+def test_a_store_the_server_does_not_serve_is_followed_by_the_kernel(page, lab, tmp_path):
+    # Outside the server's root: over widget messages, told by the kernel's own watcher.
+    path = tmp_path / "outside.zarr"
+    assert not path.is_relative_to(lab.root)
+    new_store(path)
+    follow_a_busy_kernel(page, lab, str(path), 3, "kernel")
 
 
 def test_a_plane_rewritten_in_place_is_redrawn_and_only_its_tiles_travel(page, lab):

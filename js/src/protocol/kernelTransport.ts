@@ -105,7 +105,11 @@ export class KernelTransport implements Transport {
     });
   }
 
-  /** The kernel's own change events (`view.refresh()`), for data that lives in the kernel. */
+  /**
+   * The kernel's change events: `view.refresh()` for data that lives in the kernel, and what
+   * the kernel's watcher sees of a store read over these messages, which it watches from the
+   * `zarrview-watch` message on until the one that turns it off.
+   */
   watch(handlers: ILiveHandlers): () => void {
     const listener = (content: unknown) => {
       if (typeof content !== 'object' || content === null || (content as { type?: unknown }).type !== 'zarrview-event') {
@@ -124,9 +128,17 @@ export class KernelTransport implements Transport {
       }
     };
     this._model.on('msg:custom', listener);
+    this._model.send({ type: 'zarrview-watch', on: true });
     // Kernel messages need no connection of their own: the view is live from the start.
     queueMicrotask(() => handlers.connected(''));
-    return () => this._model.off('msg:custom', listener);
+    return () => {
+      this._model.off('msg:custom', listener);
+      try {
+        this._model.send({ type: 'zarrview-watch', on: false });
+      } catch {
+        // The widget is closed already, and its watcher with it.
+      }
+    };
   }
 
   private _pump(): void {
