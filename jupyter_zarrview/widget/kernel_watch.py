@@ -23,13 +23,25 @@ if TYPE_CHECKING:
 
     from ..engine import Dataset, Engine
 
-__all__ = ["KernelWatch"]
+__all__ = ["KernelWatch", "everything_changed"]
 
 log = logging.getLogger(__name__)
 
 #: Seconds between looks at a store on disk, and at a remote one (whose metadata is read).
 POLL_INTERVAL = 1.0
 REMOTE_POLL_INTERVAL = 5.0
+
+
+def everything_changed(ds: Dataset, info: dict[str, Any] | None) -> dict[str, Any]:
+    """A change that names every tile: the view asks for all it shows again (304 if unchanged)."""
+    levels = [
+        {"level": i, "boxes": [[[0] * len(level.shape), list(level.shape)]]}
+        for i, level in enumerate(ds.levels)
+    ]
+    out: dict[str, Any] = {"version": ds.version, "metadata": info is not None, "levels": levels}
+    if info is not None:
+        out["info"] = info
+    return out
 
 
 class KernelWatch:
@@ -66,8 +78,16 @@ class KernelWatch:
         ds = self._dataset()
         if ds is None or not (isinstance(ds.key, tuple) and ds.key[:1] == ("path",)):
             return False
+        # What the view was given may be older than the store (a writer ran before the view
+        # asked to watch): read it again first, and tell the view if it changed.
+        try:
+            caught_up = self._engine.refresh(ds)
+        except Exception:
+            caught_up = False  # half-written metadata: the next look tries again
         poll = ChangePoll(ds, self._engine, self._describe, current=self._dataset)
-        poll.look()  # the baseline, before the view is told of anything
+        poll.look()  # the baseline: whatever changes after it is told
+        if caught_up:
+            self._push("change", everything_changed(ds, self._describe(ds)))
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, args=(poll, self._stop), name="zarrview-kernel-watch", daemon=True

@@ -14,7 +14,7 @@ import traitlets
 from ..engine import Dataset, ZarrViewError
 from ..view_state import LINK_STATE, VIEW_OPTIONS
 from .kernel_transport import KernelTransport
-from .kernel_watch import KernelWatch
+from .kernel_watch import KernelWatch, everything_changed
 from .sources import http_source
 
 if TYPE_CHECKING:
@@ -159,17 +159,10 @@ class ZarrView(anywidget.AnyWidget):
             self._open()
             return self._dataset is not None
         changed = self._dataset.refresh()
-        info = self._dataset.info()
         if changed:
-            self.info = info
+            self.info = self._dataset.info()
         # Every tile may have changed: the array is in the kernel, with no chunk files to watch.
-        levels = [
-            {"level": i, "boxes": [[[0] * len(level["shape"]), list(level["shape"])]]}
-            for i, level in enumerate(info["levels"])
-        ]
-        self._transport.push(
-            "change", {"version": info["version"], "metadata": False, "levels": levels}
-        )
+        self._transport.push("change", everything_changed(self._dataset, None))
         return changed
 
     def link(self, *, server: dict[str, Any] | None = None) -> ViewLink:

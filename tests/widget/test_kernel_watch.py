@@ -92,3 +92,19 @@ def test_an_array_in_the_kernel_is_not_polled(tmp_path: Path) -> None:
     view = ZarrView(np.zeros((4, 8, 8), dtype="uint8"))
     watch(view)
     assert not view._watch.running  # refresh() tells the view instead
+
+
+def test_frames_written_before_the_view_watched_are_told_when_it_starts(tmp_path: Path) -> None:
+    # Run All: the writer's cell may write before the view has rendered and asked to watch.
+    path = tmp_path / "early.zarr"
+    arr = zarr.create_array(str(path), shape=(1, 16, 16), chunks=(1, 16, 16), dtype="uint8")
+    arr[0] = 1
+    view = ZarrView(path)
+    replies = Replies(view)
+    arr.resize((3, 16, 16))
+    arr[1:] = 2
+    watch(view)
+    (change,) = events(replies, 2.0)
+    assert change["data"]["metadata"] is True
+    assert change["data"]["info"]["levels"][0]["shape"] == [3, 16, 16]
+    assert change["data"]["levels"] == [{"level": 0, "boxes": [[[0, 0, 0], [3, 16, 16]]]}]
