@@ -67,18 +67,37 @@ describe('LiveFollow', () => {
     expect(f.grow(4, 5)).toEqual({ t: 4 }); // plane 4, not drawn yet
     expect(f.grow(5, 6)).toBeNull(); // plane 5 arrives first: the view stays on 4
     expect(f.grow(6, 7)).toBeNull();
-    f.live.drawn(false);
+    f.live.drawn(false, true);
     expect(f.state.indices).toEqual({ t: 4 });
-    f.live.drawn(true); // 4 is on screen: on to the newest, 6
+    expect(f.live.heldTargets()).toEqual([{ axis: 't', delta: 2 }]); // the newest, 6, is fetched
+    f.live.drawn(true, false); // 4 is on screen, 6 not here yet: the view stays on 4
+    expect(f.state.indices).toEqual({ t: 4 });
+    f.live.drawn(true, true); // 6 is here: on to it
     expect(f.state.indices).toEqual({ t: 6 });
+  });
+
+  it('moves on to the plane it fetched meanwhile, not one newer whose fetch would start over', () => {
+    const f = follower({ t: 3 });
+    f.grow(4, 5); // on 4, not drawn yet
+    f.grow(5, 6);
+    expect(f.live.heldTargets()).toEqual([{ axis: 't', delta: 1 }]); // plane 5 is fetched
+    f.grow(6, 8); // 6 and 7 arrive: plane 5 stays the one fetched
+    expect(f.live.heldTargets()).toEqual([{ axis: 't', delta: 1 }]);
+    f.live.drawn(true, true); // 4 drawn and 5 here: on to 5, still held (7 is the newest)
+    expect(f.state.indices).toEqual({ t: 5 });
+    expect(f.live.heldTargets()).toEqual([{ axis: 't', delta: 2 }]); // now 7 is fetched
+    f.live.drawn(true, true);
+    expect(f.state.indices).toEqual({ t: 7 });
+    expect(f.live.heldTargets()).toEqual([]);
   });
 
   it('a slider the user moves follows no more', () => {
     const f = follower({ t: 3 });
     f.grow(4, 5);
     f.grow(5, 6);
+    f.live.heldTargets();
     f.live.released('t');
-    f.live.drawn(true);
+    f.live.drawn(true, true);
     expect(f.state.indices).toEqual({ t: 4 });
   });
 });

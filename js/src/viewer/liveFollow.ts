@@ -47,6 +47,10 @@ export class LiveFollow {
   private _state: LiveState = 'off';
   /** Axes whose slider follows the end but waits for the plane it is on to be drawn. */
   private _held = new Set<string>();
+  /** Where each held slider goes next: the newest plane when its tiles were first asked for. */
+  private _next = new Map<string, number>();
+  /** When the planes in `_next` were first asked for. */
+  private _nextSince: number | null = null;
   /** When following last moved a slider to a plane not drawn yet. */
   private _undrawnSince: number | null = null;
 
@@ -86,6 +90,7 @@ export class LiveFollow {
       this._stop();
       this._stop = null;
       this._held.clear();
+      this._next.clear();
       this._setState(transport.watch && info ? 'paused' : 'off');
     }
   }
@@ -99,6 +104,7 @@ export class LiveFollow {
   follow(old: IDatasetInfo, info: IDatasetInfo, indices: Record<string, number>): Record<string, number> | null {
     if (old.axes.length !== info.axes.length) {
       this._held.clear();
+      this._next.clear();
       return null;
     }
     const next = { ...indices };
@@ -115,11 +121,13 @@ export class LiveFollow {
       if (index >= after) {
         target = Math.max(0, after - 1);
         this._held.delete(axis.name);
+        this._next.delete(axis.name);
       } else if ((after > before && index === before - 1) || this._held.has(axis.name)) {
         if (wait) {
           this._held.add(axis.name);
         } else {
           this._held.delete(axis.name);
+          this._next.delete(axis.name);
           target = after - 1;
         }
       }
@@ -137,6 +145,9 @@ export class LiveFollow {
   /**
    * Where held sliders go once the plane on screen is drawn: the viewer fetches those tiles
    * meanwhile, so following costs the longer of a fetch and a draw per frame, not their sum.
+   * The plane is the newest when it is first asked for, and stays that plane while newer ones
+   * arrive: moving it on would abort its tiles half-read, and under load such a view ends up
+   * fetching and dropping frames faster than it shows them.
    */
   heldTargets(): { axis: string; delta: number }[] {
     const info = this._host.info();
@@ -147,9 +158,17 @@ export class LiveFollow {
     const out: { axis: string; delta: number }[] = [];
     for (const axis of this._held) {
       const i = info.axes.findIndex(a => a.name === axis);
+      if (i < 0) {
+        continue;
+      }
       const last = (info.levels[0]?.shape[i] ?? 1) - 1;
-      const delta = last - (indices[axis] ?? last);
-      if (i >= 0 && delta > 0) {
+      const target = Math.min(last, this._next.get(axis) ?? last);
+      if (!this._next.has(axis)) {
+        this._next.set(axis, target);
+        this._nextSince ??= performance.now();
+      }
+      const delta = target - (indices[axis] ?? target);
+      if (delta > 0) {
         out.push({ axis, delta });
       }
     }
@@ -159,27 +178,44 @@ export class LiveFollow {
   /** Someone moved this slider: it follows no more until it is at the end again. */
   released(axis: string): void {
     this._held.delete(axis);
+    this._next.delete(axis);
   }
 
-  /** The viewer drew a frame; once the plane followed to is complete, held sliders move on. */
-  drawn(complete: boolean): void {
+  /**
+   * The viewer drew a frame. Once the plane followed to is complete and the plane fetched
+   * meanwhile (`heldTargets`) is here too, held sliders move to it, so it draws at once; one
+   * still short of the newest stays held, and the newest is fetched next. If the fetched plane
+   * takes longer than FOLLOW_HOLD_MS, they move anyway.
+   */
+  drawn(complete: boolean, targetsReady: boolean): void {
     if (!complete) {
       return;
     }
     this._undrawnSince = null;
     const info = this._host.info();
-    if (!this._held.size || !info) {
+    if (!this._held.size || !info || !this._next.size) {
+      return;
+    }
+    const late = this._nextSince !== null && performance.now() - this._nextSince >= FOLLOW_HOLD_MS;
+    if (!targetsReady && !late) {
       return;
     }
     const { model } = this._host;
     const indices = { ...model.get('indices') };
-    for (const axis of this._held) {
+    for (const axis of [...this._held]) {
       const i = info.axes.findIndex(a => a.name === axis);
-      if (i >= 0) {
-        indices[axis] = Math.max(0, (info.levels[0]?.shape[i] ?? 1) - 1);
+      const next = this._next.get(axis);
+      if (i < 0 || next === undefined) {
+        continue;
+      }
+      const last = Math.max(0, (info.levels[0]?.shape[i] ?? 1) - 1);
+      indices[axis] = Math.min(last, next);
+      if (indices[axis] >= last) {
+        this._held.delete(axis);
       }
     }
-    this._held.clear();
+    this._next.clear();
+    this._nextSince = null;
     this._undrawnSince = performance.now();
     model.set('indices', indices);
     model.save_changes();

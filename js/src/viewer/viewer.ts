@@ -2,7 +2,7 @@ import type { Transport } from '../protocol/answer';
 import { ProtocolError } from '../protocol/protocolError';
 import { Camera } from './camera';
 import { hexColor, lut } from './colormaps';
-import { contrastLimits, type IStatsChannel } from './contrast';
+import { AutoContrast } from './autoContrast';
 import { ControlPanel } from './controlPanel';
 import { bindInput } from './input';
 import { FrameGate, type IDrawCall } from './frameGate';
@@ -49,10 +49,6 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, te
   return node;
 }
 
-function isAbort(error: unknown): boolean {
-  return error instanceof DOMException && error.name === 'AbortError';
-}
-
 /**
  * The viewer: a camera over a stack of layers (today the image), one frame loop that plans what
  * to fetch and draws what is here, and the model kept in step with what the user does. Tiles are
@@ -78,10 +74,9 @@ export class Viewer {
   private _frame = 0;
   private _disposed = false;
   private _saveTimer: ReturnType<typeof setTimeout> | null = null;
-  private _statsTimer: ReturnType<typeof setTimeout> | null = null;
   private _playTimer: ReturnType<typeof setInterval> | null = null;
   private _lastAxis: string | null = null;
-  private _autoPending = false;
+  private _contrast: AutoContrast;
   private _resize: ResizeObserver | null = null;
   private _listeners: [string, () => void][] = [];
   private _unbindInput: () => void;
@@ -126,7 +121,7 @@ export class Viewer {
       setDisplayed: axes => this._set('displayed_axes', axes),
       togglePlay: axis => this._togglePlay(axis),
       update: (key, value) => this._set(key, value),
-      autoContrast: () => void this._autoContrast(true)
+      autoContrast: () => void this._contrast.run(true)
     });
     this.root.append(this._stage, this._panel.node);
     this._el.append(this.root);
@@ -134,6 +129,17 @@ export class Viewer {
     this._renderer = createRenderer(this._canvas);
     this.root.dataset.renderer = this._renderer.kind;
     this._image = new ImageLayer(this._transport, this._renderer);
+    this._contrast = new AutoContrast({
+      model: this._model,
+      transport: this._transport,
+      info: () => this._info,
+      composite: () => this._composite(),
+      planeSelection: level => this._planeSelection(level),
+      ready: () => !this._fillingDefaults,
+      showHistogram: (counts, range, contrast) => this._panel.setHistogram(counts, range, contrast),
+      showError: error => this._showError(error),
+      render: () => this._render()
+    });
     this._live = new LiveFollow({
       model: this._model,
       transport: this._transport,
@@ -142,7 +148,7 @@ export class Viewer {
       info: () => this._info,
       invalidate: (level, boxes) => this._image.invalidate(level, boxes),
       invalidateAll: () => this._image.invalidateAll(),
-      pixelsChanged: () => this._scheduleStats(),
+      pixelsChanged: () => this._contrast.schedule(),
       render: () => this._render()
     });
     this._scheduler = new TileScheduler({
@@ -234,7 +240,7 @@ export class Viewer {
         this._fit(false);
       }
     }
-    void this._autoContrast(false);
+    void this._contrast.run(false);
     this._live.update();
     this._render();
   }
@@ -425,15 +431,15 @@ export class Viewer {
       case 'displayed_axes':
       case 'composite':
         this._layoutAxes();
-        void this._autoContrast(false);
+        void this._contrast.run(false);
         break;
       case 'indices':
-        this._scheduleStats();
+        this._contrast.schedule();
         break;
       case 'contrast':
       case 'channels':
         if (this._model.get(key) === null) {
-          void this._autoContrast(false);
+          void this._contrast.run(false);
         }
         break;
       case 'height':
@@ -529,13 +535,22 @@ export class Viewer {
     const dpr = window.devicePixelRatio || 1;
     const viewport = this._camera.viewport();
     const target = this._target(info);
-    const layout = this._layout();
+    let layout = this._layout();
 
     const mix = this._mix();
     const { complete: tilesComplete, draws } = this._image.frame(layout, target, this._camera, dpr);
     const complete = mix !== null && tilesComplete;
     this._paint(mix, mix ? draws : [], complete, viewport);
-    this._live.drawn(complete);
+    // Following a growing axis: once this plane is drawn and the one fetched meanwhile is
+    // here, the sliders move on to it (liveFollow.ts), and the plan below is for that plane.
+    const next = this._live.heldTargets();
+    if (next.length) {
+      const ready = next.every(({ axis, delta }) => this._image.readAhead(layout, target, viewport, axis, [delta]).length === 0);
+      this._live.drawn(complete, ready);
+      layout = this._layout();
+    } else {
+      this._live.drawn(complete, false);
+    }
     const visible = this._image.missing(layout, target, viewport);
     for (const { axis, delta } of this._live.heldTargets()) {
       visible.push(...this._image.readAhead(layout, target, viewport, axis, [delta]));
@@ -636,62 +651,6 @@ export class Viewer {
         return Array.isArray(value) ? `${value[0]}:${value[1]}` : String(value);
       })
       .join(',');
-  }
-
-  private _scheduleStats(): void {
-    if (this._statsTimer) {
-      clearTimeout(this._statsTimer);
-    }
-    this._statsTimer = setTimeout(() => {
-      this._statsTimer = null;
-      void this._autoContrast(false, true);
-    }, 400);
-  }
-
-  /**
-   * Asks `stats` of the current plane at the coarsest level; sets contrast limits that are
-   * missing (or all of them, when `force`), and draws the histogram.
-   */
-  private async _autoContrast(force: boolean, histogramOnly = false): Promise<void> {
-    const info = this._info;
-    if (!info || this._fillingDefaults || (this._autoPending && !force)) {
-      return;
-    }
-    const composite = this._composite();
-    const needs = composite ? this._model.get('channels').some(c => c.contrast === null) : this._model.get('contrast') === null;
-    if (!force && !needs && !histogramOnly) {
-      return;
-    }
-    this._autoPending = true;
-    try {
-      const level = info.levels.length - 1;
-      const answer = await this._transport.request('stats', { level: String(level), sel: this._planeSelection(level) });
-      if (answer.status !== 200) {
-        throw ProtocolError.fromAnswer(answer);
-      }
-      const stats = answer.json as { channels: IStatsChannel[] };
-      if (composite) {
-        const channels = this._model.get('channels').map((c, i) =>
-          force || (c.contrast === null && !histogramOnly) ? { ...c, contrast: contrastLimits(stats.channels[i]) } : c
-        );
-        if (!histogramOnly || force) {
-          this._set('channels', channels);
-        }
-      } else if (force || (needs && !histogramOnly)) {
-        this._set('contrast', contrastLimits(stats.channels[0]));
-      }
-      const shown = stats.channels[0];
-      if (shown && shown.histogram.min !== null && shown.histogram.max !== null) {
-        this._panel.setHistogram(shown.histogram.counts, [shown.histogram.min, shown.histogram.max], composite ? (this._model.get('channels')[0]?.contrast ?? null) : this._model.get('contrast'));
-      }
-    } catch (error) {
-      if (!isAbort(error)) {
-        this._showError(error);
-      }
-    } finally {
-      this._autoPending = false;
-      this._render();
-    }
   }
 
   // -- play -------------------------------------------------------------------------------
@@ -834,7 +793,8 @@ export class Viewer {
     if (this._frame) {
       cancelAnimationFrame(this._frame);
     }
-    for (const timer of [this._saveTimer, this._statsTimer, this._holdTimer]) {
+    this._contrast.dispose();
+    for (const timer of [this._saveTimer, this._holdTimer]) {
       if (timer) {
         clearTimeout(timer);
       }
