@@ -115,4 +115,5 @@ def jupyter_server(
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()  # reaped, or Python warns of a child still running
         log.close()
