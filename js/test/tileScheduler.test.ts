@@ -165,5 +165,20 @@ describe('TileScheduler', () => {
       expect(errors).toEqual([]);
       expect(vi.getTimerCount()).toBe(0); // nothing left ticking
     });
+
+    it('asks a waiting tile again at once when the data tells of a change', async () => {
+      const now = 0;
+      scheduler = new TileScheduler({ maxInFlight: 2, wake: () => wakes++, onError: e => errors.push(e), now: () => now, retryMs: 1000 });
+      const notReady = Object.assign(new Error('chunk being written'), { retryable: true });
+      scheduler.update(jobs.jobs('a'), []);
+      jobs.fail('a', notReady);
+      await vi.advanceTimersByTimeAsync(0);
+      scheduler.update(jobs.jobs('a'), []);
+      expect(jobs.starts.get('a')).toBe(1); // waiting its second
+      scheduler.retryNow();
+      scheduler.update(jobs.jobs('a'), []);
+      expect(jobs.starts.get('a')).toBe(2);
+      expect(vi.getTimerCount()).toBe(0);
+    });
   });
 });

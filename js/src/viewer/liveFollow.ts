@@ -175,6 +175,20 @@ export class LiveFollow {
     return out;
   }
 
+  /** Whether this axis's slider follows the data's end: live, and held or at the last index. */
+  following(axis: string): boolean {
+    const info = this._host.info();
+    if (this._state !== 'live' || !info) {
+      return false;
+    }
+    if (this._held.has(axis)) {
+      return true;
+    }
+    const i = info.axes.findIndex(a => a.name === axis);
+    const size = info.levels[0]?.shape[i] ?? 1;
+    return i >= 0 && this._host.model.get('indices')[axis] === size - 1 && size > 1;
+  }
+
   /** Someone moved this slider: it follows no more until it is at the end again. */
   released(axis: string): void {
     this._held.delete(axis);

@@ -128,6 +128,19 @@ export class TileScheduler {
     }
   }
 
+  /**
+   * Forgets the waits of tiles that were not ready: the data changed, so each may be ready now
+   * (a chunk written when its tile was asked). Bounded by how often the data tells of changes.
+   */
+  retryNow(): void {
+    this._retries.clear();
+    if (this._timer) {
+      clearTimeout(this._timer);
+      this._timer = null;
+      this._timerAt = Infinity;
+    }
+  }
+
   /** Aborts everything and forgets what was asked (the data changed, or the view is closing). */
   clear(): void {
     for (const [key, flight] of this._inFlight) {

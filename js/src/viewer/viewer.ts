@@ -146,8 +146,14 @@ export class Viewer {
       root: this.root,
       badge: liveBadge,
       info: () => this._info,
-      invalidate: (level, boxes) => this._image.invalidate(level, boxes),
-      invalidateAll: () => this._image.invalidateAll(),
+      invalidate: (level, boxes) => {
+        this._image.invalidate(level, boxes);
+        this._scheduler.retryNow();
+      },
+      invalidateAll: () => {
+        this._image.invalidateAll();
+        this._scheduler.retryNow();
+      },
       pixelsChanged: () => this._contrast.schedule(),
       render: () => this._render()
     });
@@ -520,7 +526,9 @@ export class Viewer {
     const info = this._info as IDatasetInfo;
     const channel = info.axes[info.channel_axis ?? -1]?.name;
     const axis = this._lastAxis ?? this._axes.sliders.find(a => a !== channel) ?? null;
-    if (!axis || !this._axes.sliders.includes(axis)) {
+    if (!axis || !this._axes.sliders.includes(axis) || this._live.following(axis)) {
+      // A view following a growing axis fetches the frame it moves to next (liveFollow.ts);
+      // the frames behind it would only take the server's time from the new ones.
       return null;
     }
     return { axis, deltas: this._playTimer ? [1, 2] : [1, -1] };
