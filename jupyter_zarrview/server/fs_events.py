@@ -11,8 +11,10 @@ is watched through the nearest one that exists.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -65,22 +67,30 @@ def existing(root: str, folders: Iterable[str]) -> frozenset[str]:
 
 
 class FolderEvents:
-    """Calls ``wake`` when something in the watched folders changes; a no-op without watchfiles."""
+    """Calls ``wake`` when something in the watched folders changes; a no-op without watchfiles.
+
+    The events are waited for on a daemon thread of its own (watchfiles' blocking ``watch``,
+    stopped by an event), and ``wake`` is called on the event loop that asked. Not through
+    ``awatch``: its waits run on AnyIO's worker threads, which are not daemons and stop only
+    with the loop's root task, which a Jupyter server never ends, so a server that had watched
+    folders waited on them for ever when it was asked to stop.
+    """
 
     def __init__(self, wake: Callable[[], None]) -> None:
         self._wake = wake
         self._folders: frozenset[str] = frozenset()
-        self._task: asyncio.Task[None] | None = None
+        self._thread: threading.Thread | None = None
+        self._stop: threading.Event | None = None
         self._holds_slot = False
 
     @property
     def folders(self) -> frozenset[str]:
-        return self._folders if self._task is not None else frozenset()
+        return self._folders if self._thread is not None else frozenset()
 
     def watch(self, folders: frozenset[str]) -> bool:
         """Watches ``folders`` from now on; True if that is another set than before."""
         global _active
-        running = self._task is not None and not self._task.done()
+        running = self._thread is not None and self._thread.is_alive()
         if folders == self._folders and (running or not folders):
             return False
         self.close()
@@ -92,34 +102,50 @@ class FolderEvents:
                 return True
             _active += 1
             self._holds_slot = True
-        self._task = asyncio.get_running_loop().create_task(self._run(folders))
+        stop = threading.Event()
+        self._stop = stop
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(folders, stop, asyncio.get_running_loop()),
+            name="zarrview-fs-events",
+            daemon=True,
+        )
+        self._thread.start()
         return True
 
-    async def _run(self, folders: frozenset[str]) -> None:
+    def _run(
+        self, folders: frozenset[str], stop: threading.Event, loop: asyncio.AbstractEventLoop
+    ) -> None:
         import watchfiles
 
+        def wake() -> None:
+            if not stop.is_set():
+                with contextlib.suppress(RuntimeError):  # the loop is closed: nobody to wake
+                    loop.call_soon_threadsafe(self._wake)
+
         try:
-            async for _changes in watchfiles.awatch(
+            for _changes in watchfiles.watch(
                 *sorted(folders),
                 watch_filter=None,
                 debounce=_DEBOUNCE,
                 step=_STEP,
+                stop_event=stop,
                 recursive=False,
                 ignore_permission_denied=True,
+                raise_interrupt=False,
             ):
-                self._wake()
-        except asyncio.CancelledError:
-            raise
+                wake()
         except Exception as exc:
             # A folder removed under the watch, inotify out of watches...: polling goes on.
             log.debug("zarrview: filesystem events stopped (%s); polling only", exc)
-            self._wake()
+            wake()
 
     def close(self) -> None:
         global _active
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
+        stop, self._stop = self._stop, None
+        if stop is not None:
+            stop.set()
+        self._thread = None
         if self._holds_slot:
             self._holds_slot = False
             _active -= 1
