@@ -30,17 +30,17 @@ def events(replies: Replies, seconds: float = 10.0, count: int = 1) -> list[dict
     return [c for c, _ in replies.messages if c.get("type") == "zarrview-event"]
 
 
-def quick(view: ZarrView) -> None:
+def watched_view(path: Path, shape: tuple[int, ...]) -> tuple[zarr.Array, ZarrView, Replies]:
+    """A v3 store of ``shape`` (frame 0 written), its view, and what the view is sent."""
+    arr = zarr.create_array(str(path), shape=shape, chunks=shape, dtype="uint8")
+    arr[0] = 1
+    view = ZarrView(path)
     view._watch._interval = 0.05
+    return arr, view, Replies(view)
 
 
 def test_a_store_that_grows_is_followed_over_widget_messages(tmp_path: Path) -> None:
-    path = tmp_path / "grow.zarr"
-    arr = zarr.create_array(str(path), shape=(1, 32, 32), chunks=(1, 32, 32), dtype="uint16")
-    arr[0] = 1
-    view = ZarrView(path)
-    replies = Replies(view)
-    quick(view)
+    arr, view, replies = watched_view(tmp_path / "grow.zarr", (1, 32, 32))
     watch(view)
     assert view._watch.running
     time.sleep(0.2)
@@ -61,7 +61,7 @@ def test_a_rewritten_chunk_names_the_tiles_over_it(tmp_path: Path) -> None:
     arr[...] = 0
     view = ZarrView(path)
     replies = Replies(view)
-    quick(view)
+    view._watch._interval = 0.05
     request(view, 1, "tile", level="0", sel="0:32,32:64")  # the chunk files it reads are watched
     replies.wait(1)
     watch(view)
@@ -78,7 +78,7 @@ def test_a_store_removed_is_gone_and_turning_the_watch_off_stops_it(tmp_path: Pa
     zarr.create_array(str(path), shape=(8, 8), chunks=(8, 8), dtype="uint8")[...] = 3
     view = ZarrView(path)
     replies = Replies(view)
-    quick(view)
+    view._watch._interval = 0.05
     watch(view)
     shutil.rmtree(path)
     (gone,) = events(replies)[:1]
@@ -96,11 +96,7 @@ def test_an_array_in_the_kernel_is_not_polled(tmp_path: Path) -> None:
 
 def test_frames_written_before_the_view_watched_are_told_when_it_starts(tmp_path: Path) -> None:
     # Run All: the writer's cell may write before the view has rendered and asked to watch.
-    path = tmp_path / "early.zarr"
-    arr = zarr.create_array(str(path), shape=(1, 16, 16), chunks=(1, 16, 16), dtype="uint8")
-    arr[0] = 1
-    view = ZarrView(path)
-    replies = Replies(view)
+    arr, view, replies = watched_view(tmp_path / "early.zarr", (1, 16, 16))
     arr.resize((3, 16, 16))
     arr[1:] = 2
     watch(view)
