@@ -5,8 +5,9 @@ One :class:`ChangePoll` per dataset, called from wherever the views are: the ser
 notebook view reads over widget messages. Each look stats the metadata keys of the store and of
 each level, and the chunk or shard files tiles were recently read from (present or not yet
 written); a changed metadata key means the description is read again, a changed chunk file
-means the tiles over it changed. Remote stores have no files to stat: their metadata is read
-again. docs/live.md has the costs and the limits.
+means the tiles over it changed. A remote store's keys are asked of with a ``HEAD`` each
+(engine/key_stats.py), fewer of them and less often; zip stores have no stat per key, and
+their metadata is read again. docs/live.md has the costs and the limits.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .chunk_files import Seen, dataset_files, stat_keys
+from .chunk_files import Seen, dataset_files
+from .key_stats import UNSEEN
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 _ROOT_KEYS = ("zarr.json", ".zarray", ".zgroup")
 # Boxes of one level in one change; past it they merge into the box around them all.
 _MAX_BOXES = 256
+# Chunk keys of a remote store asked of per look: a request each.
+REMOTE_RECENT_FILES = 64
 
 
 @dataclass
@@ -42,9 +46,9 @@ class Look:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     stats: int = 0
     cpu: float = 0.0
-    #: The store's files, when it has files (not a remote store, not an array in memory).
+    #: The store's keys and their stats (not for zip stores or arrays in memory).
     files: DatasetFiles | None = None
-    #: The keys it stats (metadata, recent chunks), relative to ``files.root``.
+    #: The keys it stats (metadata, recent chunks), relative to the store's root.
     keys: list[str] = field(default_factory=list)
 
 
@@ -102,8 +106,9 @@ class ChangePoll:
 
     @property
     def remote(self) -> bool:
-        """No files to stat: each look reads the metadata again (poll such data less often)."""
-        return dataset_files(self.dataset) is None
+        """Each look costs requests, or a read of the metadata: poll such data less often."""
+        files = dataset_files(self.dataset)
+        return files is None or files.remote
 
     def look(self) -> Look:
         started = time.thread_time()
@@ -143,7 +148,7 @@ class ChangePoll:
             out.events.append(("change", self._change(metadata=True, levels={})))
 
     def _look_at_files(self, files: DatasetFiles, out: Look) -> None:
-        root = stat_keys(files.root, _ROOT_KEYS)
+        root = files.keys.stat(_ROOT_KEYS, small=True)
         out.stats += len(root)
         if all(s[1] is None for s in root):
             if not self._gone and self._metadata is not None:
@@ -151,7 +156,7 @@ class ChangePoll:
             self._gone = True
             return
         first = self._metadata is None
-        metadata = stat_keys(files.root, files.metadata_keys())
+        metadata = files.keys.stat(files.metadata_keys(), small=True)
         out.stats += len(metadata)
         described = False
         if first:
@@ -167,7 +172,7 @@ class ChangePoll:
                 changed, self._files = True, {}
             self._gone = False
             # The keys to stat may be others now (a new level): the baseline is taken anew.
-            self._metadata = stat_keys(files.root, files.metadata_keys())
+            self._metadata = files.keys.stat(files.metadata_keys(), small=True)
             out.stats += len(self._metadata)
             described = changed
         levels = self._changed_files(files, out)
@@ -175,19 +180,22 @@ class ChangePoll:
             out.events.append(("change", self._change(metadata=described, levels=levels)))
 
     def _changed_files(self, files: DatasetFiles, out: Look) -> dict[int, list[Any]]:
-        recent = files.recent(self._recent_files)
+        count = min(self._recent_files, REMOTE_RECENT_FILES) if files.remote else self._recent_files
+        recent = files.recent(count)
         out.keys = [*files.metadata_keys(), *(s.stat[0] for s in recent)]
         baseline = {s.stat[0]: self._files.get(s.stat[0], s) for s in recent}
-        now = stat_keys(files.root, baseline)
+        now = files.keys.stat(baseline)
         out.stats += len(now)
-        changed = [
-            Seen(seen.level, seen.index, stat)
-            for seen, stat in zip(baseline.values(), now, strict=True)
-            if stat != seen.stat
-        ]
-        self._files = {seen.stat[0]: seen for seen in baseline.values()}
-        for seen in changed:
-            self._files[seen.stat[0]] = seen
+        self._files = {}
+        changed = []
+        for seen, stat in zip(baseline.values(), now, strict=True):
+            if seen.stat[1] == UNSEEN:
+                # A remote key a tile read and no look asked of yet: this is its baseline.
+                seen = Seen(seen.level, seen.index, stat)
+            elif stat != seen.stat:
+                seen = Seen(seen.level, seen.index, stat)
+                changed.append(seen)
+            self._files[stat[0]] = seen
         if not changed:
             return {}
         try:

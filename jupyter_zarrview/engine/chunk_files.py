@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import threading
 import weakref
 from collections import OrderedDict
@@ -27,9 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ChunkNotReady
+from .key_stats import UNSEEN, LocalKeys, RemoteKeys, Signature, Stat
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from .dataset import Dataset
     from .selection import Selection
@@ -43,7 +43,6 @@ __all__ = [
     "chunk_keys",
     "dataset_files",
     "read_grid",
-    "stat_keys",
 ]
 
 #: The most files a tile's signature is made of; past it a tile has none.
@@ -53,9 +52,6 @@ MEMORY = 4096
 #: File times come from the kernel's coarse clock, a tick behind ``time.time_ns()``.
 _CLOCK_SLACK_NS = 50_000_000
 
-# A file as ``stat`` found it: (key, mtime_ns, size), or (key, None) when it does not exist.
-Stat = tuple[str, int, int] | tuple[str, None]
-Signature = tuple[Stat, ...]
 Box = tuple[tuple[int, ...], tuple[int, ...]]
 
 _V2_METADATA = (".zarray", ".zgroup", ".zattrs")
@@ -92,16 +88,17 @@ class ChunkGrid:
         return start, stop
 
 
-def read_grid(root: Path, prefix: str) -> ChunkGrid | None:
-    """The chunk grid of the array at ``root/prefix`` from its own metadata, or None.
+def read_grid(read: Callable[[str], bytes | None], prefix: str) -> ChunkGrid | None:
+    """The chunk grid of the array at ``prefix`` from its own metadata, or None.
 
-    None for a node that is not an array or a grid that is not regular. Raises OSError or
-    ValueError for metadata that cannot be read now (a writer may be rewriting it).
+    ``read`` gives a key's bytes, or None where it is not there. None for a node that is not
+    an array or a grid that is not regular. Raises OSError or ValueError for metadata that
+    cannot be read now (a writer may be rewriting it).
     """
-    folder = root / prefix if prefix else root
-    v3 = folder / "zarr.json"
-    if v3.is_file():
-        meta = json.loads(v3.read_bytes())
+    folder = _slashed(prefix)
+    v3 = read(folder + "zarr.json")
+    if v3 is not None:
+        meta = json.loads(v3)
         if meta.get("node_type") != "array":
             return None
         grid = meta.get("chunk_grid") or {}
@@ -116,9 +113,9 @@ def read_grid(root: Path, prefix: str) -> ChunkGrid | None:
             "separator", "/" if name == "default" else "."
         )
         return ChunkGrid(_slashed(prefix), shape, name, str(separator))
-    v2 = folder / ".zarray"
-    if v2.is_file():
-        meta = json.loads(v2.read_bytes())
+    v2 = read(folder + ".zarray")
+    if v2 is not None:
+        meta = json.loads(v2)
         shape = tuple(int(n) for n in meta["chunks"])
         separator = meta.get("dimension_separator") or "."
         return ChunkGrid(_slashed(prefix), shape, "v2", str(separator))
@@ -158,21 +155,6 @@ def chunk_keys(
     return [(index, grid.key(index)) for index in itertools.product(*axes)]
 
 
-def stat_keys(root: Path, keys: Iterable[str]) -> Signature:
-    """Each key's ``(key, mtime_ns, size)``, or ``(key, None)`` where no file is there now."""
-    base = str(root).rstrip("/") + "/"
-    out: list[Stat] = []
-    for key in keys:
-        try:
-            st = os.stat(base + key)
-        except OSError:
-            # Missing (not written yet, or removed), or unreadable: both read as the fill value.
-            out.append((key, None))
-        else:
-            out.append((key, st.st_mtime_ns, st.st_size))
-    return tuple(out)
-
-
 @dataclass(frozen=True)
 class _Layout:
     content_key: str
@@ -192,11 +174,17 @@ class Seen:
 
 
 class DatasetFiles:
-    """The chunk files of one local dataset: signatures, what tiles read, metadata keys."""
+    """The chunk files of one dataset: signatures, what tiles read, metadata keys.
 
-    def __init__(self, dataset: Dataset, root: Path, array: str) -> None:
+    On a file system (``keys`` a :class:`LocalKeys`) a tile's signature is the stat of its
+    files. A remote store's keys cost a request each: tiles only record the keys they read
+    (their stat ``UNSEEN``), and the live watcher asks for the most recent ones per look.
+    """
+
+    def __init__(self, dataset: Dataset, keys: LocalKeys | RemoteKeys, array: str) -> None:
         self._dataset = weakref.ref(dataset)
-        self.root = root
+        self.keys = keys
+        self.remote = keys.remote
         self._array = array
         self._lock = threading.Lock()
         self._layout: tuple[str, _Layout] | None = None
@@ -226,13 +214,13 @@ class DatasetFiles:
             _slashed("/".join(p for p in (self._array if ome else "", lv.path) if p))
             for lv in ds.levels
         ]
-        grids = tuple(read_grid(self.root, p) for p in prefixes)
+        grids = tuple(read_grid(self.keys.read, p) for p in prefixes)
         shapes = tuple(tuple(lv.shape) for lv in ds.levels)
         grids = tuple(
             g if g is not None and len(g.file_shape) == len(s) else None
             for g, s in zip(grids, shapes, strict=True)
         )
-        v3 = (self.root / "zarr.json").is_file()
+        v3 = self.keys.read("zarr.json") is not None
         names = _V3_METADATA if v3 else _V2_METADATA
         nodes = ["", _slashed(self._array), *prefixes]
         metadata = tuple(dict.fromkeys(n + name for n in nodes for name in names))
@@ -282,7 +270,12 @@ class DatasetFiles:
         files = chunk_keys(grid, selection)
         if files is None:
             return None
-        signature = stat_keys(self.root, (key for _, key in files))
+        if self.remote:
+            # A request per key is too dear per tile: the watcher asks for them (validators
+            # of remote tiles follow the dataset's version).
+            self._recorded(level, files)
+            return None
+        signature = self.keys.stat(key for _, key in files)
         opened = ds.opened_ns - _CLOCK_SLACK_NS
         with self._lock:
             stale = False
@@ -290,7 +283,7 @@ class DatasetFiles:
                 before = self._seen.get(stat[0])
                 if before is not None:
                     stale = stale or before.stat != stat
-                elif stat[1] is not None:
+                elif isinstance(stat[1], int):
                     stale = stale or stat[1] >= opened
         if stale:
             try:
@@ -303,6 +296,15 @@ class DatasetFiles:
             Seen(level, index, stat) for (index, _), stat in zip(files, signature, strict=True)
         )
         return signature
+
+    def _recorded(self, level: int, files: list[tuple[tuple[int, ...], str]]) -> None:
+        with self._lock:
+            for index, key in files:
+                if key not in self._seen:
+                    self._seen[key] = Seen(level, index, (key, UNSEEN))
+                self._seen.move_to_end(key)
+            while len(self._seen) > MEMORY:
+                self._seen.popitem(last=False)
 
     def remember(self, seen: Iterable[Seen]) -> None:
         with self._lock:
@@ -333,11 +335,11 @@ _registry_lock = threading.Lock()
 
 
 def dataset_files(ds: Dataset) -> DatasetFiles | None:
-    """The chunk files of ``ds``, or None when it is not a Zarr folder on a file system."""
+    """The chunk files of ``ds``: None for zip stores and arrays in memory."""
     with _registry_lock:
         if ds in _registry:
             return _registry[ds]
-    files = _local_files(ds)
+    files = _remote_files(ds) or _local_files(ds)
     with _registry_lock:
         return _registry.setdefault(ds, files)
 
@@ -353,4 +355,25 @@ def _local_files(ds: Dataset) -> DatasetFiles | None:
     root = Path(text)
     if not root.is_dir():
         return None  # a zip store: its members have no stat of their own
-    return DatasetFiles(ds, root, str(array or "").strip("/"))
+    return DatasetFiles(ds, LocalKeys(root), str(array or "").strip("/"))
+
+
+def _remote_files(ds: Dataset) -> DatasetFiles | None:
+    key = ds.key
+    if not (isinstance(key, tuple) and len(key) >= 3 and key[0] == "path"):
+        return None  # a zarr object passed in: its keys may sit under a path of its own
+    store = ds.store
+    fs = getattr(store, "fs", None)
+    if fs is None or type(store).__name__ != "FsspecStore":
+        return None
+    array = key[2]
+    # zarr's filesystem is in asynchronous mode, bound to zarr's own loop: the same one made
+    # synchronous, with the same options (fsspec caches such instances).
+    options = dict(getattr(fs, "storage_options", {}))
+    options.pop("asynchronous", None)
+    options.pop("loop", None)
+    try:
+        own = type(fs)(**options)
+    except Exception:
+        return None
+    return DatasetFiles(ds, RemoteKeys(own, str(store.path)), str(array or "").strip("/"))

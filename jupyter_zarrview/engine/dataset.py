@@ -43,6 +43,8 @@ class Snapshot:
     channels: tuple[Channel, ...]
     rdefs: dict[str, Any] | None
     live: bool
+    #: The zarr store it was read from, where that is a remote one (its keys are polled).
+    store: Any = None
 
     def description(self) -> dict[str, Any]:
         return {
@@ -132,6 +134,11 @@ class Dataset:
     @property
     def channels(self) -> tuple[Channel, ...]:
         return self._snapshot.channels
+
+    @property
+    def store(self) -> Any:
+        """The remote zarr store the data is read from, or None."""
+        return self._snapshot.store
 
     @property
     def version(self) -> str:

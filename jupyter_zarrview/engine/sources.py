@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -462,11 +463,12 @@ def snapshot_opener(
         if isinstance(source, (zarr.Array, zarr.Group)):
             root = _reopened(source)
         node = _child(root, array)
+        remote = root.store if isinstance(root.store, zarr.storage.FsspecStore) else None
         if isinstance(node, zarr.Array):
-            return _array_snapshot(node, store_root, context, name)
+            return replace(_array_snapshot(node, store_root, context, name), store=remote)
         image = ome_image(_attrs(node))
         if image is not None:
-            return _image_snapshot(node, image, store_root, context, name)
+            return replace(_image_snapshot(node, image, store_root, context, name), store=remote)
         raise NotAnImage(
             f"{name!r} is a group, not an image; choose one of its arrays with 'array'",
             children=_children(node, store_root),

@@ -151,7 +151,7 @@ class ZarrViewExtension(ExtensionApp):
 
     live_remote_poll_interval = Float(
         5.0,
-        help="Seconds between two readings of a remote store's metadata by its watcher.",
+        help="Seconds between two looks of a watcher at a remote store's keys (a HEAD each).",
     ).tag(config=True)
 
     live_streams_per_client = Int(

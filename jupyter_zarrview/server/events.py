@@ -96,7 +96,8 @@ class EventsHandler(_Handler):
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stream.watcher.ready.wait(), _READY_TIMEOUT)
         files = dataset_files(ds)
-        key = files.content_key() if files is not None else None
+        # Remote tiles' tags follow the version (their keys are not stat'ed per tile).
+        key = files.content_key() if files is not None and not files.remote else None
         try:
             await self._send("hello", {"version": ds.version, "key": key or ds.version})
             while not stream.closed:

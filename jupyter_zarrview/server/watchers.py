@@ -202,7 +202,7 @@ class Watcher:
         """A look, and the folders to take filesystem events from when they are others now."""
         look = self._changes.look()
         woken, self._woken = self._woken, False
-        if look.files is None or not look.keys:
+        if look.files is None or look.files.remote or not look.keys:
             return look, None
         if not (self._hub.settings.file_events and available()):
             return look, None
@@ -213,7 +213,7 @@ class Watcher:
             return look, None
         self._folder_names = names
         look.stats += len(names)
-        return look, existing(str(look.files.root), names)
+        return look, existing(str(look.files.keys.root), names)
 
     def _describe(self, ds: Dataset) -> dict[str, Any] | None:
         answer = handle("info", self._params, lambda _p: ds, self._hub.engine, self._hub.limits)

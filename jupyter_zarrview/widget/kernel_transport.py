@@ -152,8 +152,9 @@ class KernelTransport:
         except Exception:
             files = None
         if files is not None:
-            # A store on disk: the tile's validator follows its chunk files, as over HTTP, and
-            # reading it records them for the kernel's watcher (and refreshes a stale reader).
+            # A store with keys: the tile's validator follows its chunk files (on disk) or the
+            # dataset's version (remote), as over HTTP, and reading it records its keys for the
+            # kernel's watcher (and refreshes a stale reader).
             return handle(
                 op,
                 params,

@@ -17,8 +17,8 @@ from jupyter_zarrview.engine.chunk_files import (
     chunk_keys,
     dataset_files,
     read_grid,
-    stat_keys,
 )
+from jupyter_zarrview.engine.key_stats import LocalKeys, stat_keys
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -103,7 +103,7 @@ def written(request, tmp_path) -> tuple[Path, tuple[int, ...]]:
 
 def test_a_whole_array_reads_exactly_the_files_its_writer_wrote(written):
     path, file_shape = written
-    grid = read_grid(path, "")
+    grid = read_grid(LocalKeys(path).read, "")
     assert grid is not None
     assert grid.file_shape == file_shape
     whole = normalize_selection((slice(None),) * 3, SHAPE)
@@ -114,7 +114,7 @@ def test_a_whole_array_reads_exactly_the_files_its_writer_wrote(written):
 
 def test_a_plane_reads_the_files_under_it_only(written):
     path, file_shape = written
-    grid = read_grid(path, "")
+    grid = read_grid(LocalKeys(path).read, "")
     assert grid is not None
     sel = normalize_selection((3, slice(6, 12), slice(0, 3)), SHAPE)
     files = chunk_keys(grid, sel)
@@ -135,7 +135,7 @@ def test_a_plane_reads_the_files_under_it_only(written):
 def test_steps_skip_the_files_they_jump_over(tmp_path):
     path = tmp_path / "a.zarr"
     _zarr(path, chunks=(1, 2, 2), zarr_format=2)
-    grid = read_grid(path, "")
+    grid = read_grid(LocalKeys(path).read, "")
     assert grid is not None
     sel = normalize_selection((0, slice(0, 12, 5), slice(1, 2)), SHAPE)
     files = chunk_keys(grid, sel)
@@ -147,7 +147,7 @@ def test_steps_skip_the_files_they_jump_over(tmp_path):
 def test_a_selection_over_more_files_than_the_cap_has_no_keys(tmp_path):
     path = tmp_path / "big.zarr"
     zarr.create_array(str(path), shape=(64, 64, 64), chunks=(1, 1, 8), dtype="uint8")
-    grid = read_grid(path, "")
+    grid = read_grid(LocalKeys(path).read, "")
     assert grid is not None
     assert MAX_FILES < 64 * 64
     assert chunk_keys(grid, normalize_selection((slice(None), slice(None), 0), (64,) * 3)) is None
