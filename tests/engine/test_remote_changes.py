@@ -16,7 +16,8 @@ from remote_stores import Bucket, gcs_emulator, loopback_only, moto_s3
 
 from jupyter_zarrview.engine import Engine
 from jupyter_zarrview.engine.changes import ChangePoll
-from jupyter_zarrview.engine.chunk_files import dataset_files
+from jupyter_zarrview.engine.chunk_files import DatasetFiles, dataset_files
+from jupyter_zarrview.engine.key_stats import RemoteKeys
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -78,10 +79,16 @@ def _poll(engine: Engine, writer: Writer) -> tuple[ChangePoll, Dataset]:
     return poll, ds
 
 
-def test_an_unchanged_store_costs_requests_only_and_keeps_its_version(engine, writer):
-    poll, ds = _poll(engine, writer)
+def _remote_files(ds: Dataset) -> tuple[DatasetFiles, RemoteKeys]:
     files = dataset_files(ds)
     assert files is not None
+    assert isinstance(files.keys, RemoteKeys)
+    return files, files.keys
+
+
+def test_an_unchanged_store_costs_requests_only_and_keeps_its_version(engine, writer):
+    poll, ds = _poll(engine, writer)
+    files, _ = _remote_files(ds)
     assert files.remote
     assert poll.remote
     assert files.tile_signature(0, ds.selection(0, (slice(0, 2), slice(0, 8)))) is None
@@ -98,7 +105,7 @@ def test_an_unchanged_store_costs_requests_only_and_keeps_its_version(engine, wr
 
 def test_a_chunk_rewritten_in_the_bucket_is_a_box_over_it_alone(engine, writer):
     poll, ds = _poll(engine, writer)
-    files = dataset_files(ds)
+    files, _ = _remote_files(ds)
     files.tile_signature(0, ds.selection(0, (slice(0, 4), slice(0, 8))))
     poll.look()
     writer.array[0:2, 4:8] = 9
@@ -126,6 +133,6 @@ def test_metadata_rewritten_in_the_bucket_is_a_change_with_the_new_shape(engine,
 def test_a_store_removed_from_the_bucket_is_gone(engine, writer, bucket):
     poll, ds = _poll(engine, writer)
     poll.look()
-    dataset_files(ds).keys.fs.rm(writer.url, recursive=True)
+    _remote_files(ds)[1].fs.rm(writer.url, recursive=True)
     (event,) = poll.look().events
     assert event[0] == "gone"
