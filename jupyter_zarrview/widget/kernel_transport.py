@@ -9,10 +9,17 @@ count what it has outstanding and keeps that to a few (``docs/protocol.md``); a 
 front end cancelled is answered with a small ``499`` and no body, whether or not its read had
 started; a front end that asks for more than ``MAX_PENDING`` at once is told ``429`` without a
 read; and nothing is sent to a front end that has gone away.
+
+Every message goes out as a reply to the view's own last message. ipykernel (7.4+) routes a
+comm's incoming messages to the shell that the comm's last outgoing message named as its parent,
+and a message sent from a thread of ours would otherwise name whatever request the kernel last
+took, often the cell that runs the writer: the view's next requests would then wait in the main
+shell behind that cell, for as long as it runs.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import threading
@@ -79,6 +86,8 @@ class KernelTransport:
         self._limits = Limits()
         self._pending: dict[Any, _Pending] = {}
         self._lock = threading.Lock()
+        # The context of the shell that took the view's last message (its parent request).
+        self._reply_context: contextvars.Context | None = None
         widget.on_msg(self._on_msg)
 
     @property
@@ -99,6 +108,7 @@ class KernelTransport:
     def _on_msg(self, _widget: object, content: Any, _buffers: list[bytes]) -> None:
         if not isinstance(content, dict):
             return
+        self._reply_context = contextvars.copy_context()
         kind = content.get("type")
         if kind == "zarrview-request":
             self._on_request(content)
@@ -172,7 +182,7 @@ class KernelTransport:
         if getattr(self._widget, "comm", None) is None:
             return
         try:
-            self._widget.send({"type": "zarrview-event", "event": event, "data": dict(data)})
+            self._reply({"type": "zarrview-event", "event": event, "data": dict(data)})
         except Exception:
             log.debug("could not send a %s event", event, exc_info=True)
 
@@ -180,6 +190,14 @@ class KernelTransport:
         with self._lock:
             self._pending.pop(request_id, None)
         self._send(request_id, answer)
+
+    def _reply(self, message: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        context = self._reply_context
+        if context is None:  # nothing heard from the view yet
+            self._widget.send(message, buffers=buffers)
+        else:
+            # A copy each time: a context is entered by one thread at a time.
+            context.copy().run(self._widget.send, message, buffers=buffers)
 
     def _send(self, request_id: Any, answer: Answer) -> None:
         if getattr(self._widget, "comm", None) is None:
@@ -192,6 +210,6 @@ class KernelTransport:
             "json": answer.json,
         }
         try:
-            self._widget.send(message, buffers=[answer.body] if answer.body is not None else None)
+            self._reply(message, [answer.body] if answer.body is not None else None)
         except Exception:  # the front end went away; nothing is waiting for this answer
             log.debug("could not send the answer to request %r", request_id, exc_info=True)

@@ -3,7 +3,9 @@ a refusal past the limit, and nothing once the front end has gone."""
 
 from __future__ import annotations
 
+import contextvars
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -130,3 +132,32 @@ def test_refresh_tells_the_view_and_only_changed_tiles_travel_again():
     assert again[11][0]["status"] == 200
     right = np.frombuffer(again[11][1][0], dtype=np.uint16).reshape(512, 188)
     assert right[10, 600 - 512] == 7
+
+
+def test_answers_and_events_go_out_as_replies_to_the_views_last_message():
+    # The kernel keeps the request it handles in a context variable; a comm's next messages go
+    # to the shell its last outgoing message named as parent. What a reader or a watcher
+    # thread sends must name the view's message, not the cell the main shell runs meanwhile.
+    parent: contextvars.ContextVar[str] = contextvars.ContextVar("parent", default="none")
+    widget = view()
+    seen: list[tuple[str, str]] = []
+    widget.send = lambda content, buffers=None: seen.append((content["type"], parent.get()))
+
+    def from_the_subshell() -> None:
+        parent.set("the view's request")
+        request(widget, 1, "tile", **TILE)
+
+    thread = threading.Thread(target=from_the_subshell)
+    thread.start()
+    thread.join()
+    parent.set("the writer's cell")
+    pusher = threading.Thread(target=widget._transport.push, args=("change", {"version": "2"}))
+    pusher.start()
+    pusher.join()
+    widget.refresh()  # from the main shell, in the middle of a cell
+    deadline = time.monotonic() + 10
+    while len(seen) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(seen) == [("zarrview-event", "the view's request")] * 2 + [
+        ("zarrview-response", "the view's request")
+    ]
