@@ -1,6 +1,7 @@
 import { COLORMAP_NAMES } from './colormaps';
 import { unitSymbol } from './scaleBar';
 import type { IDatasetInfo, ViewState } from './viewState';
+import { el } from './dom';
 
 /** What the panel asks of the viewer when the user moves a control. */
 export interface IPanelActions {
@@ -9,17 +10,6 @@ export interface IPanelActions {
   togglePlay(axis: string): void;
   update<K extends keyof ViewState & string>(key: K, value: ViewState[K]): void;
   autoContrast(): void;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = '', text = ''): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text) {
-    node.textContent = text;
-  }
-  return node;
 }
 
 function formatNumber(value: number): string {

@@ -1,9 +1,14 @@
 import type { Transport } from '../protocol/answer';
 import { ProtocolError } from '../protocol/protocolError';
 import { Camera } from './camera';
-import { hexColor, lut } from './colormaps';
+import { Playback } from './playback';
+import { handleKey } from './viewerKeys';
+import { imageMix } from './imageMix';
 import { AutoContrast } from './autoContrast';
 import { ControlPanel } from './controlPanel';
+import { el } from './dom';
+import { MessageBox } from './messageBox';
+import { fillDefaults } from './viewDefaults';
 import { bindInput } from './input';
 import { FrameGate, type IDrawCall } from './frameGate';
 import { ImageLayer, structureKey, type IPlaneLayout } from './layers/imageLayer';
@@ -11,11 +16,11 @@ import { LiveFollow } from './liveFollow';
 import { chooseLevel, levelRefs, type LevelRef } from './levels';
 import type { Mix, Renderer } from './renderer';
 import { createRenderer } from './rendererChoice';
-import { formatLength, niceLength } from './scaleBar';
+import { StageOverlay } from './stageOverlay';
 import type { Viewport } from './tileGrid';
 import { TileScheduler } from './tileScheduler';
 import type { ViewModel } from './viewModel';
-import type { IChannelState, IDatasetInfo, ViewState } from './viewState';
+import type { IDatasetInfo, ViewState } from './viewState';
 
 const MAX_IN_FLIGHT = 6;
 const STATE_KEYS: (keyof ViewState & string)[] = [
@@ -40,15 +45,6 @@ export interface IViewerOptions {
   onPickArray?: (array: string) => void;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = ''): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text) {
-    node.textContent = text;
-  }
-  return node;
-}
-
 /**
  * The viewer: a camera over a stack of layers (today the image), one frame loop that plans what
  * to fetch and draws what is here, and the model kept in step with what the user does. Tiles are
@@ -60,10 +56,8 @@ export class Viewer {
   private _canvas: HTMLCanvasElement;
   private _renderer: Renderer;
   private _panel: ControlPanel;
-  private _scaleBar: HTMLDivElement;
-  private _readout: HTMLDivElement;
-  private _levelBadge: HTMLDivElement;
-  private _message: HTMLDivElement;
+  private _overlay = new StageOverlay();
+  private _messages: MessageBox;
   private _camera: Camera;
   private _image: ImageLayer;
   private _scheduler: TileScheduler;
@@ -74,7 +68,7 @@ export class Viewer {
   private _frame = 0;
   private _disposed = false;
   private _saveTimer: ReturnType<typeof setTimeout> | null = null;
-  private _playTimer: ReturnType<typeof setInterval> | null = null;
+  private _playback: Playback;
   private _lastAxis: string | null = null;
   private _contrast: AutoContrast;
   private _resize: ResizeObserver | null = null;
@@ -97,10 +91,7 @@ export class Viewer {
     this.root.dataset.state = 'loading';
     this._stage = el('div', 'zarrview-stage');
     this._canvas = el('canvas', 'zarrview-canvas');
-    this._scaleBar = el('div', 'zarrview-scalebar');
-    this._readout = el('div', 'zarrview-readout');
-    this._levelBadge = el('div', 'zarrview-level');
-    this._message = el('div', 'zarrview-message');
+    this._messages = new MessageBox(this._options.onPickArray);
     const liveBadge = el('button', 'zarrview-live');
     this._camera = new Camera(() => [Math.max(1, this._stage.clientWidth), Math.max(1, this._stage.clientHeight)]);
     const buttons = el('div', 'zarrview-zoom');
@@ -115,13 +106,26 @@ export class Viewer {
       button.addEventListener('click', action);
       buttons.append(button);
     }
-    this._stage.append(this._canvas, this._scaleBar, this._readout, this._levelBadge, liveBadge, buttons, this._message);
+    this._stage.append(this._canvas, ...this._overlay.nodes, liveBadge, buttons, this._messages.node);
     this._panel = new ControlPanel({
       setIndex: (axis, index) => this._setIndex(axis, index),
       setDisplayed: axes => this._set('displayed_axes', axes),
       togglePlay: axis => this._togglePlay(axis),
       update: (key, value) => this._set(key, value),
       autoContrast: () => void this._contrast.run(true)
+    });
+    this._playback = new Playback({
+      idle: () => this.root.dataset.state === 'idle',
+      size: axis => this._axisSize(axis),
+      index: axis => this._model.get('indices')[axis] ?? 0,
+      setIndex: (axis, index) => this._setIndex(axis, index),
+      changed: axis => {
+        this._panel.playing = axis;
+        if (axis) {
+          this._lastAxis = axis;
+        }
+        this._render();
+      }
     });
     this.root.append(this._stage, this._panel.node);
     this._el.append(this.root);
@@ -178,7 +182,16 @@ export class Viewer {
         this._render();
       },
       hover: point => this._showValue(point),
-      key: event => this._onKey(event)
+      key: event =>
+        handleKey(event, {
+          sliders: () => this._axes.sliders,
+          activeAxis: () => this._panel.activeAxis,
+          step: (axis, delta) => this._step(axis, delta),
+          cycleAxis: delta => this._cycleAxis(delta),
+          zoomBy: factor => this._zoomBy(factor),
+          fit: () => this._fit(true),
+          togglePlay: axis => this._togglePlay(axis)
+        })
     });
     this._resize = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => this._onResize());
     this._resize?.observe(this._stage);
@@ -258,59 +271,10 @@ export class Viewer {
     // the plane shown. `_useInfo` asks once everything is in place.
     this._fillingDefaults = true;
     try {
-      this._fillDefaultsNow(info);
+      fillDefaults(this._model, info);
     } finally {
       this._fillingDefaults = false;
     }
-  }
-
-  private _fillDefaultsNow(info: IDatasetInfo): void {
-    const names = info.axes.map(a => a.name);
-    const shape = info.levels[0]?.shape ?? [];
-    let displayed = this._model.get('displayed_axes');
-    if (displayed.length !== 2 || !displayed.every(a => names.includes(a))) {
-      const candidates = names.filter((_, i) => i !== info.channel_axis);
-      displayed = candidates.slice(-2);
-      if (displayed.length < 2) {
-        displayed = names.slice(-2);
-      }
-      this._model.set('displayed_axes', displayed);
-    }
-    const indices = { ...this._model.get('indices') };
-    let changed = false;
-    names.forEach((name, i) => {
-      if (displayed.includes(name)) {
-        return;
-      }
-      const size = shape[i] ?? 1;
-      const current = indices[name];
-      if (current === undefined || current >= size || current < 0) {
-        const type = info.axes[i]?.type;
-        const rdefs = info.rdefs ?? {};
-        let index = 0;
-        if (name === 'z' && typeof rdefs.defaultZ === 'number') {
-          index = rdefs.defaultZ;
-        } else if (name === 't' && typeof rdefs.defaultT === 'number') {
-          index = rdefs.defaultT;
-        } else if (type === 'space' || (type === null && i !== info.channel_axis && name !== 't')) {
-          index = Math.floor(size / 2); // the middle of a stack, as desktop viewers open it
-        }
-        indices[name] = Math.min(size - 1, Math.max(0, index));
-        changed = true;
-      }
-    });
-    if (changed) {
-      this._model.set('indices', indices);
-    }
-    if (info.channel_axis !== null && this._model.get('channels').length !== info.channels.length) {
-      const channels: IChannelState[] = info.channels.map(c => {
-        const w = c.window;
-        const fromOme = w.start < w.end && (w.start !== w.min || w.end !== w.max);
-        return { label: c.label, color: c.color, visible: c.active, contrast: fromOme ? [w.start, w.end] : null };
-      });
-      this._model.set('channels', channels);
-    }
-    this._model.save_changes();
   }
 
   private _layoutAxes(): void {
@@ -483,35 +447,6 @@ export class Viewer {
     });
   }
 
-  private _mix(): Mix | null {
-    const gamma = this._model.get('gamma') || 1;
-    if (this._composite()) {
-      const channels: Mix['channels'] = [];
-      let ready = true;
-      this._model.get('channels').forEach((c, i) => {
-        if (!c.visible) {
-          return;
-        }
-        if (!c.contrast) {
-          ready = false;
-          return;
-        }
-        channels.push({ layer: i, color: hexColor(c.color), low: c.contrast[0], high: c.contrast[1] });
-      });
-      if (!ready) {
-        return null;
-      }
-      return { mode: 'composite', lut: lut('gray'), gamma, channels, signature: JSON.stringify([channels, gamma]) };
-    }
-    const contrast = this._model.get('contrast');
-    if (!contrast) {
-      return null;
-    }
-    const name = this._model.get('colormap');
-    const channels = [{ layer: 0, color: [1, 1, 1] as [number, number, number], low: contrast[0], high: contrast[1] }];
-    return { mode: 'single', lut: lut(name), gamma, channels, signature: JSON.stringify([name, contrast, gamma]) };
-  }
-
   /** The level the camera needs: the model's, if it fixes one. */
   private _target(info: IDatasetInfo): number {
     const fixed = this._model.get('level');
@@ -531,7 +466,7 @@ export class Viewer {
       // the frames behind it would only take the server's time from the new ones.
       return null;
     }
-    return { axis, deltas: this._playTimer ? [1, 2] : [1, -1] };
+    return { axis, deltas: this._playback.axis ? [1, 2] : [1, -1] };
   }
 
   private _draw(): void {
@@ -545,7 +480,7 @@ export class Viewer {
     const target = this._target(info);
     let layout = this._layout();
 
-    const mix = this._mix();
+    const mix = imageMix(this._model, this._composite());
     const { complete: tilesComplete, draws } = this._image.frame(layout, target, this._camera, dpr);
     const complete = mix !== null && tilesComplete;
     this._paint(mix, mix ? draws : [], complete, viewport);
@@ -577,28 +512,12 @@ export class Viewer {
     if (this.root.dataset.state !== state) {
       this.root.dataset.state = state;
     }
-    const model = this._model;
-    this._panel.render(
-      {
-        info,
-        indices: model.get('indices'),
-        displayed_axes: model.get('displayed_axes'),
-        level: model.get('level'),
-        zoom: this._camera.zoom,
-        center: this._camera.center,
-        colormap: model.get('colormap'),
-        contrast: model.get('contrast'),
-        gamma: model.get('gamma'),
-        composite: model.get('composite'),
-        channels: model.get('channels'),
-        height: model.get('height'),
-        error: model.get('error'),
-        live: model.get('live')
-      },
-      info,
-      this._axes.sliders,
-      [info.axes[this._axes.row]?.name ?? '', info.axes[this._axes.col]?.name ?? '']
-    );
+    // The controls show the camera as it is now, not as last written to the model.
+    const now = Object.fromEntries(STATE_KEYS.map(key => [key, this._model.get(key)])) as unknown as ViewState;
+    now.zoom = this._camera.zoom;
+    now.center = this._camera.center;
+    const shown: [string, string] = [info.axes[this._axes.row]?.name ?? '', info.axes[this._axes.col]?.name ?? ''];
+    this._panel.render(now, info, this._axes.sliders, shown);
   }
 
   /** Puts the frame on the canvas, unless it is what the canvas shows already (see FrameGate). */
@@ -628,20 +547,8 @@ export class Viewer {
 
   private _drawOverlay(target: number): void {
     const info = this._info as IDatasetInfo;
-    const ref = this._refs[target];
-    const badge = ref ? `level ${ref.level}${ref.step > 1 ? ` /${ref.step}` : ''}` : '';
-    if (this._levelBadge.textContent !== badge) {
-      this._levelBadge.textContent = badge;
-    }
-    const axis = info.axes[this._axes.col];
     const scale = info.levels[0]?.scale[this._axes.col] ?? 1;
-    const pixelsPerUnit = this._camera.zoom / (scale || 1);
-    const { length, pixels } = niceLength(pixelsPerUnit, Math.min(160, this._camera.size[0] / 3));
-    this._scaleBar.style.width = `${pixels}px`;
-    const text = length ? formatLength(length, axis?.unit ?? (scale !== 1 ? 'units' : null)) : '';
-    if (this._scaleBar.textContent !== text) {
-      this._scaleBar.textContent = text;
-    }
+    this._overlay.update(this._refs[target], info.axes[this._axes.col], scale, this._camera.zoom, this._camera.size[0]);
   }
 
   // -- contrast ---------------------------------------------------------------------------
@@ -661,77 +568,24 @@ export class Viewer {
       .join(',');
   }
 
-  // -- play -------------------------------------------------------------------------------
-  private _togglePlay(axis: string): void {
-    if (this._playTimer) {
-      clearInterval(this._playTimer);
-      this._playTimer = null;
-      const was = this._panel.playing;
-      this._panel.playing = null;
-      this._render();
-      if (was === axis) {
-        return;
-      }
-    }
+  // -- sliders ----------------------------------------------------------------------------
+  private _axisSize(axis: string): number {
     const info = this._info;
-    if (!info) {
-      return;
-    }
-    const i = info.axes.findIndex(a => a.name === axis);
-    const size = info.levels[0]?.shape[i] ?? 1;
-    this._panel.playing = axis;
-    this._lastAxis = axis;
-    this._playTimer = setInterval(() => {
-      // Advance only once the plane is drawn, so playback never skips what it cannot show.
-      if (this.root.dataset.state !== 'idle') {
-        return;
-      }
-      const index = ((this._model.get('indices')[axis] ?? 0) + 1) % size;
-      this._setIndex(axis, index);
-    }, 100);
-    this._render();
+    const i = info ? info.axes.findIndex(a => a.name === axis) : -1;
+    return info?.levels[0]?.shape[i] ?? 1;
   }
 
-  // -- input ------------------------------------------------------------------------------
-  private _onKey(event: KeyboardEvent): boolean {
-    const target = event.target as HTMLElement;
-    if (target.tagName === 'INPUT' && (target as HTMLInputElement).type !== 'range') {
-      return false;
+  private _togglePlay(axis: string): void {
+    if (this._info) {
+      this._playback.toggle(axis);
     }
-    const sliders = this._axes.sliders;
-    const active = this._panel.activeAxis && sliders.includes(this._panel.activeAxis) ? this._panel.activeAxis : sliders[0];
-    const info = this._info;
-    const step = (delta: number) => {
-      if (!active || !info) {
-        return;
-      }
-      const i = info.axes.findIndex(a => a.name === active);
-      const size = info.levels[0]?.shape[i] ?? 1;
-      const index = Math.min(size - 1, Math.max(0, (this._model.get('indices')[active] ?? 0) + delta));
-      this._panel.activeAxis = active;
-      this._setIndex(active, index);
-    };
-    const handled: Record<string, () => void> = {
-      ArrowRight: () => step(1),
-      '.': () => step(1),
-      ArrowLeft: () => step(-1),
-      ',': () => step(-1),
-      PageUp: () => step(10),
-      PageDown: () => step(-10),
-      ArrowUp: () => this._cycleAxis(-1),
-      ArrowDown: () => this._cycleAxis(1),
-      '+': () => this._zoomBy(2),
-      '=': () => this._zoomBy(2),
-      '-': () => this._zoomBy(0.5),
-      f: () => this._fit(true),
-      ' ': () => active && this._togglePlay(active)
-    };
-    const action = handled[event.key];
-    if (!action) {
-      return false;
-    }
-    action();
-    return true;
+  }
+
+  /** Moves a slider by `delta`, clamped, from the keys. */
+  private _step(axis: string, delta: number): void {
+    const index = Math.min(this._axisSize(axis) - 1, Math.max(0, (this._model.get('indices')[axis] ?? 0) + delta));
+    this._panel.activeAxis = axis;
+    this._setIndex(axis, index);
   }
 
   private _cycleAxis(delta: number): void {
@@ -748,51 +602,30 @@ export class Viewer {
   private _showValue(point: [number, number] | null): void {
     const info = this._info;
     if (!info || !point) {
-      this._readout.textContent = '';
+      this._overlay.showValue(null);
       return;
     }
-    const [r, c] = this._camera.toData(point);
+    const [row, col] = this._camera.toData(point);
     const [rows, cols] = this._extent();
-    if (r < 0 || c < 0 || r >= rows || c >= cols) {
-      this._readout.textContent = '';
+    if (row < 0 || col < 0 || row >= rows || col >= cols) {
+      this._overlay.showValue(null);
       return;
     }
-    const values = this._image.valueAt(this._layout(), r, c);
+    const values = this._image.valueAt(this._layout(), row, col);
     if (!values) {
-      return;
+      return; // nothing drawn there yet: the last value stays until there is
     }
-    const text = values.map(v => (Number.isNaN(v) ? '' : String(Math.round(v * 1e4) / 1e4)));
     const rowName = info.axes[this._axes.row]?.name ?? 'row';
     const colName = info.axes[this._axes.col]?.name ?? 'col';
-    this._readout.textContent = `${rowName} ${Math.floor(r)}, ${colName} ${Math.floor(c)}: ${text.join(' | ')}`;
+    this._overlay.showValue({ rowName, colName, row, col, values });
   }
 
   // -- errors -----------------------------------------------------------------------------
   private _showError(error: unknown): void {
-    if (error === null || error === '') {
-      this._error = '';
-      this._message.replaceChildren();
-      this._message.hidden = true;
-      this.root.classList.remove('zarrview-has-error');
-      return;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    this._error = message;
-    this._message.hidden = false;
-    this._message.replaceChildren(el('div', 'zarrview-error', message));
-    this.root.classList.add('zarrview-has-error');
-    this.root.dataset.state = 'error';
-    if (error instanceof ProtocolError && error.status === 422 && Array.isArray(error.body.children)) {
-      const list = el('ul', 'zarrview-children');
-      for (const child of error.body.children as { path: string; kind: string; shape: number[] }[]) {
-        const item = el('li', '');
-        const button = el('button', 'zarrview-button', `${child.path} (${child.kind}, ${child.shape.join('×')})`);
-        button.disabled = !this._options.onPickArray;
-        button.addEventListener('click', () => this._options.onPickArray?.(child.path));
-        item.append(button);
-        list.append(item);
-      }
-      this._message.append(list);
+    this._error = this._messages.show(error);
+    this.root.classList.toggle('zarrview-has-error', this._error !== '');
+    if (this._error) {
+      this.root.dataset.state = 'error';
     }
   }
 
@@ -807,9 +640,7 @@ export class Viewer {
         clearTimeout(timer);
       }
     }
-    if (this._playTimer) {
-      clearInterval(this._playTimer);
-    }
+    this._playback.stop();
     for (const [event, callback] of this._listeners) {
       this._model.off(event as `change:${keyof ViewState & string}`, callback);
     }
