@@ -8,7 +8,7 @@ function stack(): PlaneStack {
 }
 
 function at(s: PlaneStack, x: number): IDrawCall {
-  return { stack: s, rect: { x, y: 0, width: 512, height: 512 } };
+  return { tile: s, rect: { x, y: 0, width: 512, height: 512 } };
 }
 
 describe('FrameGate', () => {

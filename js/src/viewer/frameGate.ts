@@ -1,8 +1,8 @@
-import type { PlaneStack, Rect } from './renderer';
+import type { Rect } from './renderer';
 
-/** One tile to draw, where. */
-export interface IDrawCall {
-  stack: PlaneStack;
+/** One tile to draw, where: whatever a layer draws (its identity is what the gate compares). */
+export interface IDrawCall<T extends object = object> {
+  tile: T;
   rect: Rect;
 }
 
@@ -27,7 +27,7 @@ export type GateDecision = { kind: 'draw' } | { kind: 'same' } | { kind: 'hold';
  *   Panning, zooming and colour changes are drawn at once.
  */
 export class FrameGate {
-  private _ids = new WeakMap<PlaneStack, number>();
+  private _ids = new WeakMap<object, number>();
   private _nextId = 1;
   private _shown = '';
   private _shownView = '';
@@ -71,11 +71,11 @@ export class FrameGate {
 
   private _tilesKey(draws: IDrawCall[]): string {
     return draws
-      .map(({ stack, rect }) => {
-        let id = this._ids.get(stack);
+      .map(({ tile, rect }) => {
+        let id = this._ids.get(tile);
         if (id === undefined) {
           id = this._nextId++;
-          this._ids.set(stack, id);
+          this._ids.set(tile, id);
         }
         return `${id}@${rect.x},${rect.y},${rect.width},${rect.height}`;
       })

@@ -11,7 +11,7 @@ import { MessageBox } from './messageBox';
 import { fillDefaults } from './viewDefaults';
 import { bindInput } from './input';
 import { FrameGate, type IDrawCall } from './frameGate';
-import { ImageLayer, structureKey, type IPlaneLayout } from './layers/imageLayer';
+import { ImageLayer, structureKey, type IImageTile, type IPlaneLayout } from './layers/imageLayer';
 import { LiveFollow } from './liveFollow';
 import { chooseLevel, levelRefs, type LevelRef } from './levels';
 import type { Mix, Renderer } from './renderer';
@@ -521,7 +521,7 @@ export class Viewer {
   }
 
   /** Puts the frame on the canvas, unless it is what the canvas shows already (see FrameGate). */
-  private _paint(mix: Mix | null, draws: IDrawCall[], complete: boolean, viewport: Viewport): void {
+  private _paint(mix: Mix | null, draws: IDrawCall<IImageTile>[], complete: boolean, viewport: Viewport): void {
     const view = `${mix?.signature ?? 'none'}|${this._canvas.width}x${this._canvas.height}|${viewport.zoom}@${viewport.center[0]},${viewport.center[1]}`;
     const decision = this._gate.decide(view, draws, complete, performance.now());
     if (decision.kind === 'same') {
@@ -538,8 +538,8 @@ export class Viewer {
     }
     this._renderer.clear();
     if (mix) {
-      for (const { stack, rect } of draws) {
-        this._renderer.draw(stack, rect, mix);
+      for (const { tile, rect } of draws) {
+        this._renderer.draw(tile.stack, rect, mix);
       }
     }
     this._gate.drawn(view, draws, complete);
