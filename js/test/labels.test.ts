@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Answer } from '../src/protocol/answer';
 import { colorizeLabels } from '../src/viewer/labels/colorizeLabels';
 import { decodeLabelTile, labelAt } from '../src/viewer/labels/labelIds';
+import { labelLayout } from '../src/viewer/labels/labelLayout';
 import { LabelPalette, packRgba } from '../src/viewer/labels/labelPalette';
 
 function answer(dtype: string, shape: number[], body: ArrayBuffer): Answer {
@@ -92,5 +93,43 @@ describe('colouring a plane of ids', () => {
     expect(at(rgba, 1, 3)).toEqual([10, 20, 30, 255]);
     expect(at(rgba, 2, 2)).toEqual([0, 0, 0, 0]); // inside
     expect(at(rgba, 0, 2)).toEqual([0, 0, 0, 0]); // the background's border is id 0: clear
+  });
+});
+
+describe('a label image under the image', () => {
+  const axes = ['z', 'y', 'x'].map(name => ({ name, type: 'space', unit: 'micrometer' }));
+  const info = (shape: number[], scale: number[], translation: number[], names = axes) => ({
+    protocol: 1,
+    name: 'x',
+    kind: 'ome-ngff-0.4',
+    version: 'v',
+    dtype: 'uint16',
+    fill_value: 0,
+    axes: names,
+    channel_axis: null,
+    channels: [],
+    levels: [{ path: '0', shape, chunks: shape, scale, translation }],
+    rdefs: null,
+    live: false
+  });
+  const image = info([10, 512, 512], [2, 0.5, 0.5], [0, 0, 0]);
+  const layout = { info: image, structure: 's', refs: [], row: 1, col: 2, composite: false, indices: { z: 6 } };
+
+  it('is placed by its own scale and translation, and cut at the same physical z', () => {
+    // Labels at half the resolution, starting 4 µm further in x, with z every 4 µm.
+    const labels = info([5, 256, 256], [4, 1, 1], [0, 0, 4]);
+    const placed = labelLayout(layout, labels);
+    expect(placed).not.toBeNull();
+    const ref = placed!.refs[0]!;
+    expect(ref.factor).toEqual([2, 2]); // one label pixel covers 2 image pixels
+    // Label pixel 0 covers x 4..5 µm, image pixels 8 and 9: it starts at image pixel 8 - 0.5.
+    expect(ref.offset[1]).toBeCloseTo(8 - 0.5);
+    expect(placed!.indices).toEqual({ z: 3 }); // image z 6 is 12 µm, label plane 3
+  });
+
+  it('cannot lie over a plane whose axes it lacks', () => {
+    const flat = info([256, 256], [1, 1], [0, 0], axes.slice(1));
+    expect(labelLayout({ ...layout, row: 0, col: 1, info: info([10, 512], [1, 1], [0, 0], [axes[0]!, axes[2]!]) }, flat)).toBeNull();
+    expect(labelLayout(layout, flat)?.indices).toEqual({});
   });
 });

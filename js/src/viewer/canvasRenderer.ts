@@ -1,5 +1,5 @@
 import { colorize } from './colorize';
-import type { Mix, PlaneStack, Rect, Renderer } from './renderer';
+import type { Mix, PlaneStack, Rect, Renderer, RgbaTile } from './renderer';
 
 interface ICached {
   signature: string;
@@ -11,6 +11,7 @@ export class CanvasRenderer implements Renderer {
   readonly kind = 'canvas2d' as const;
   private _ctx: CanvasRenderingContext2D;
   private _cache = new WeakMap<PlaneStack, ICached>();
+  private _rgba = new WeakMap<RgbaTile, HTMLCanvasElement>();
 
   constructor(private readonly _canvas: HTMLCanvasElement) {
     const ctx = _canvas.getContext('2d');
@@ -49,11 +50,31 @@ export class CanvasRenderer implements Renderer {
     this._ctx.drawImage(cached.canvas, rect.x, rect.y, rect.width, rect.height);
   }
 
-  release(tile: PlaneStack): void {
-    this._cache.delete(tile);
+  drawRgba(tile: RgbaTile, rect: Rect, opacity: number): void {
+    let canvas = this._rgba.get(tile);
+    if (!canvas) {
+      canvas = document.createElement('canvas');
+      canvas.width = tile.width;
+      canvas.height = tile.height;
+      canvas.getContext('2d')?.putImageData(new ImageData(tile.pixels as unknown as Uint8ClampedArray<ArrayBuffer>, tile.width, tile.height), 0, 0);
+      this._rgba.set(tile, canvas);
+    }
+    this._ctx.imageSmoothingEnabled = false;
+    this._ctx.globalAlpha = opacity;
+    this._ctx.drawImage(canvas, rect.x, rect.y, rect.width, rect.height);
+    this._ctx.globalAlpha = 1;
+  }
+
+  release(tile: PlaneStack | RgbaTile): void {
+    if ('pixels' in tile) {
+      this._rgba.delete(tile);
+    } else {
+      this._cache.delete(tile);
+    }
   }
 
   dispose(): void {
     this._cache = new WeakMap();
+    this._rgba = new WeakMap();
   }
 }

@@ -1,4 +1,4 @@
-import { MAX_CHANNELS, type Mix, type PlaneStack, type Rect, type Renderer } from './renderer';
+import { MAX_CHANNELS, type Mix, type PlaneStack, type Rect, type Renderer, type RgbaTile } from './renderer';
 
 const VERTEX = `#version 300 es
 in vec2 a_pos;
@@ -51,6 +51,38 @@ void main() {
   o_color = vec4(clamp(sum, 0.0, 1.0), 1.0);
 }`;
 
+// Coloured tiles (labels): their own RGBA, exact (texelFetch), faded by the layer's opacity.
+const RGBA_FRAGMENT = `#version 300 es
+precision highp float;
+uniform sampler2D u_rgba;
+uniform float u_opacity;
+in vec2 v_uv;
+out vec4 o_color;
+void main() {
+  ivec2 size = textureSize(u_rgba, 0);
+  ivec2 px = clamp(ivec2(floor(v_uv * vec2(size))), ivec2(0), size - 1);
+  vec4 c = texelFetch(u_rgba, px, 0);
+  o_color = vec4(c.rgb, c.a * u_opacity);
+}`;
+
+/** Both programs read the quad from one attribute slot. */
+const POSITION = 0;
+
+function link(gl: WebGL2RenderingContext, vertex: WebGLShader, fragment: string): WebGLProgram {
+  const program = gl.createProgram();
+  if (!program) {
+    throw new Error('WebGL2: cannot create a program');
+  }
+  gl.attachShader(program, vertex);
+  gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, fragment));
+  gl.bindAttribLocation(program, POSITION, 'a_pos');
+  gl.linkProgram(program);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
+    throw new Error(`WebGL2 program: ${gl.getProgramInfoLog(program) ?? 'failed'}`);
+  }
+  return program;
+}
+
 function compile(gl: WebGL2RenderingContext, type: number, source: string): WebGLShader {
   const shader = gl.createShader(type);
   if (!shader) {
@@ -72,11 +104,13 @@ export class GlRenderer implements Renderer {
   readonly kind = 'webgl2' as const;
   private _gl: WebGL2RenderingContext;
   private _program: WebGLProgram;
-  private _textures = new WeakMap<PlaneStack, WebGLTexture>();
+  private _rgbaProgram: WebGLProgram;
+  private _textures = new WeakMap<PlaneStack | RgbaTile, WebGLTexture>();
   private _live = new Set<WebGLTexture>();
   private _lut: WebGLTexture;
   private _lutSource: Uint8Array | null = null;
   private _uniforms: Record<string, WebGLUniformLocation | null> = {};
+  private _rgbaUniforms: Record<string, WebGLUniformLocation | null> = {};
 
   /** A renderer on `canvas`, or null (and `canvas` left without a context) where none can be. */
   static create(canvas: HTMLCanvasElement): GlRenderer | null {
@@ -100,27 +134,22 @@ export class GlRenderer implements Renderer {
     private readonly _canvas: HTMLCanvasElement
   ) {
     this._gl = gl;
-    const program = gl.createProgram();
-    if (!program) {
-      throw new Error('WebGL2: cannot create a program');
-    }
-    gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, VERTEX));
-    gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, FRAGMENT));
-    gl.linkProgram(program);
-    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
-      throw new Error(`WebGL2 program: ${gl.getProgramInfoLog(program) ?? 'failed'}`);
-    }
+    const vertex = compile(gl, gl.VERTEX_SHADER, VERTEX);
+    const program = link(gl, vertex, FRAGMENT);
     this._program = program;
     gl.useProgram(program);
     for (const name of ['u_rect', 'u_data', 'u_lut', 'u_mode', 'u_count', 'u_layer', 'u_low', 'u_high', 'u_color', 'u_gamma']) {
       this._uniforms[name] = gl.getUniformLocation(program, name);
     }
+    this._rgbaProgram = link(gl, vertex, RGBA_FRAGMENT);
+    for (const name of ['u_rect', 'u_rgba', 'u_opacity']) {
+      this._rgbaUniforms[name] = gl.getUniformLocation(this._rgbaProgram, name);
+    }
     const quad = gl.createBuffer();
     gl.bindBuffer(gl.ARRAY_BUFFER, quad);
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([0, 0, 1, 0, 0, 1, 1, 1]), gl.STATIC_DRAW);
-    const position = gl.getAttribLocation(program, 'a_pos');
-    gl.enableVertexAttribArray(position);
-    gl.vertexAttribPointer(position, 2, gl.FLOAT, false, 0, 0);
+    gl.enableVertexAttribArray(POSITION);
+    gl.vertexAttribPointer(POSITION, 2, gl.FLOAT, false, 0, 0);
     const lut = gl.createTexture();
     if (!lut) {
       throw new Error('WebGL2: cannot create a texture');
@@ -185,10 +214,7 @@ export class GlRenderer implements Renderer {
     gl.uniform1i(u.u_data ?? null, 0);
     this._bindLut(mix.lut);
     gl.uniform1i(u.u_lut ?? null, 1);
-    const w = this._canvas.width;
-    const h = this._canvas.height;
-    // Clip space has y up; tile rows go down the screen.
-    gl.uniform4f(u.u_rect ?? null, (rect.x / w) * 2 - 1, 1 - (rect.y / h) * 2, (rect.width / w) * 2, -(rect.height / h) * 2);
+    this._setRect(u.u_rect ?? null, rect);
     const channels = mix.channels.slice(0, MAX_CHANNELS);
     const layers = new Int32Array(MAX_CHANNELS);
     const lows = new Float32Array(MAX_CHANNELS);
@@ -210,7 +236,47 @@ export class GlRenderer implements Renderer {
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
   }
 
-  release(tile: PlaneStack): void {
+  /** Where `rect` is in clip space, which has y up; tile rows go down the screen. */
+  private _setRect(location: WebGLUniformLocation | null, rect: Rect): void {
+    const w = this._canvas.width;
+    const h = this._canvas.height;
+    this._gl.uniform4f(location, (rect.x / w) * 2 - 1, 1 - (rect.y / h) * 2, (rect.width / w) * 2, -(rect.height / h) * 2);
+  }
+
+  drawRgba(tile: RgbaTile, rect: Rect, opacity: number): void {
+    const gl = this._gl;
+    let texture = this._textures.get(tile);
+    if (!texture) {
+      const created = gl.createTexture();
+      if (!created) {
+        throw new Error('WebGL2: out of textures');
+      }
+      texture = created;
+      gl.activeTexture(gl.TEXTURE2);
+      gl.bindTexture(gl.TEXTURE_2D, texture);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, tile.width, tile.height, 0, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(tile.pixels.buffer, tile.pixels.byteOffset, tile.pixels.byteLength));
+      this._textures.set(tile, texture);
+      this._live.add(texture);
+    }
+    const u = this._rgbaUniforms;
+    gl.useProgram(this._rgbaProgram);
+    gl.activeTexture(gl.TEXTURE2);
+    gl.bindTexture(gl.TEXTURE_2D, texture);
+    gl.uniform1i(u.u_rgba ?? null, 2);
+    gl.uniform1f(u.u_opacity ?? null, opacity);
+    this._setRect(u.u_rect ?? null, rect);
+    // Over the image, and the canvas stays opaque: its alpha is not blended.
+    gl.enable(gl.BLEND);
+    gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ZERO, gl.ONE);
+    gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+    gl.disable(gl.BLEND);
+  }
+
+  release(tile: PlaneStack | RgbaTile): void {
     const texture = this._textures.get(tile);
     if (texture) {
       this._gl.deleteTexture(texture);
@@ -226,5 +292,6 @@ export class GlRenderer implements Renderer {
     this._live.clear();
     this._gl.deleteTexture(this._lut);
     this._gl.deleteProgram(this._program);
+    this._gl.deleteProgram(this._rgbaProgram);
   }
 }

@@ -16,46 +16,61 @@ export interface LevelRef {
   offset: [number, number];
 }
 
-function axisFactor(info: IDatasetInfo, level: number, axis: number): number {
+/**
+ * The pixels everything is drawn in: the image's level 0 on one axis (its pixel size, origin and
+ * length). A label image may have pixels of other sizes, or start elsewhere.
+ */
+export interface IAxisBase {
+  scale: number;
+  translation: number;
+  size: number;
+}
+
+function ownBase(info: IDatasetInfo, axis: number): IAxisBase {
   const base = info.levels[0];
+  return { scale: base?.scale[axis] ?? 1, translation: base?.translation[axis] ?? 0, size: base?.shape[axis] ?? 1 };
+}
+
+function axisFactor(info: IDatasetInfo, level: number, axis: number, base: IAxisBase): number {
   const here = info.levels[level];
-  if (!base || !here) {
+  if (!here) {
     return 1;
   }
-  const s0 = base.scale[axis] ?? 1;
   const s = here.scale[axis] ?? 1;
-  if (s0 > 0 && s > 0 && s !== s0) {
-    return s / s0;
+  if (base.scale > 0 && s > 0 && s !== base.scale) {
+    return s / base.scale;
   }
   // No usable scale metadata: the shapes tell the downsampling.
-  return (base.shape[axis] ?? 1) / Math.max(1, here.shape[axis] ?? 1);
+  return base.size / Math.max(1, here.shape[axis] ?? 1);
 }
 
-function axisOffset(info: IDatasetInfo, level: number, axis: number): number {
-  const base = info.levels[0];
+function axisOffset(info: IDatasetInfo, level: number, axis: number, base: IAxisBase): number {
   const here = info.levels[level];
-  if (!base || !here) {
+  if (!here) {
     return 0;
   }
-  const s0 = base.scale[axis] ?? 1;
-  // Pixel centres: level-0 pixel i is centred at t0 + s0 * (i + 0.5) - s0 / 2 ... so a level
-  // pixel j covers level-0 coordinates [offset + j * factor, offset + (j + 1) * factor).
-  const t0 = base.translation[axis] ?? 0;
+  // Pixel centres: base pixel i is centred at t0 + s0 * (i + 0.5) - s0 / 2 ... so a level
+  // pixel j covers base coordinates [offset + j * factor, offset + (j + 1) * factor).
   const t = here.translation[axis] ?? 0;
-  const factor = axisFactor(info, level, axis);
-  return s0 > 0 ? (t - t0) / s0 - (factor - 1) / 2 : 0;
+  const factor = axisFactor(info, level, axis, base);
+  return base.scale > 0 ? (t - base.translation) / base.scale - (factor - 1) / 2 : 0;
 }
 
-/** Every drawable level, finest first: the real levels, then strided ones below the coarsest. */
-export function levelRefs(info: IDatasetInfo, rowAxis: number, colAxis: number, minSize = 256): LevelRef[] {
+/**
+ * Every drawable level, finest first: the real levels, then strided ones below the coarsest.
+ * Factors and offsets are in the pixels of `base` (row, column): the data's own level 0 unless
+ * another layer's is given.
+ */
+export function levelRefs(info: IDatasetInfo, rowAxis: number, colAxis: number, minSize = 256, base?: [IAxisBase, IAxisBase]): LevelRef[] {
+  const [rowBase, colBase] = base ?? [ownBase(info, rowAxis), ownBase(info, colAxis)];
   const out: LevelRef[] = [];
   info.levels.forEach((lv, level) => {
     out.push({
       level,
       step: 1,
-      factor: [axisFactor(info, level, rowAxis), axisFactor(info, level, colAxis)],
+      factor: [axisFactor(info, level, rowAxis, rowBase), axisFactor(info, level, colAxis, colBase)],
       size: [lv.shape[rowAxis] ?? 1, lv.shape[colAxis] ?? 1],
-      offset: [axisOffset(info, level, rowAxis), axisOffset(info, level, colAxis)]
+      offset: [axisOffset(info, level, rowAxis, rowBase), axisOffset(info, level, colAxis, colBase)]
     });
   });
   const coarsest = out[out.length - 1];
@@ -75,6 +90,11 @@ export function levelRefs(info: IDatasetInfo, rowAxis: number, colAxis: number, 
     });
   }
   return out;
+}
+
+/** The base of axis `axis` of the data's level 0, for another layer's `levelRefs`. */
+export function axisBase(info: IDatasetInfo, axis: number): IAxisBase {
+  return ownBase(info, axis);
 }
 
 /**

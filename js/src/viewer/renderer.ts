@@ -7,6 +7,13 @@ export interface PlaneStack {
   data: Float32Array;
 }
 
+/** A tile coloured already (label ids in their colours): RGBA bytes, rows of `width`. */
+export interface RgbaTile {
+  width: number;
+  height: number;
+  pixels: Uint8ClampedArray;
+}
+
 /** How values become colours (see colormaps.ts for the math). */
 export interface Mix {
   mode: 'single' | 'composite';
@@ -34,7 +41,9 @@ export interface Renderer {
   resize(width: number, height: number): void;
   clear(): void;
   draw(tile: PlaneStack, rect: Rect, mix: Mix): void;
+  /** Draws a coloured tile over what is there, exactly (nearest), at `opacity` (0..1). */
+  drawRgba(tile: RgbaTile, rect: Rect, opacity: number): void;
   /** Frees what the renderer keeps for a tile (its texture), when the tile leaves the cache. */
-  release(tile: PlaneStack): void;
+  release(tile: PlaneStack | RgbaTile): void;
   dispose(): void;
 }
