@@ -73,7 +73,7 @@ describe('ImageLayer and changes to the data', () => {
     const again = layer.missing(layout, 0, view).map(job => job.key);
     expect(again).toHaveLength(2);
     // (level ref: size, tile row,col): the coarse overview's one tile, the fine tile at (0, 1).
-    const where = again.map(key => key.split('|')).map(parts => `${parts[1]} ${parts.at(-1)}`);
+    const where = again.map(key => key.split('|')).map(parts => `${parts[2]} ${parts.at(-1)}`);
     expect(where.sort()).toEqual(['0/1:1024x1024 0,1', '0/4:256x256 0,0']);
     // A change to another frame touches nothing on screen.
     expect(layer.invalidate(0, [[[1, 0, 0], [2, 1024, 1024]]])).toBe(0);

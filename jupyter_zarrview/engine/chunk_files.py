@@ -209,7 +209,8 @@ class DatasetFiles:
         return layout
 
     def _build(self, ds: Dataset) -> _Layout:
-        ome = ds.info()["kind"].startswith("ome-")
+        info = ds.info()
+        ome = info["kind"].startswith("ome-")
         prefixes = [
             _slashed("/".join(p for p in (self._array if ome else "", lv.path) if p))
             for lv in ds.levels
@@ -223,6 +224,14 @@ class DatasetFiles:
         v3 = self.keys.read("zarr.json") is not None
         names = _V3_METADATA if v3 else _V2_METADATA
         nodes = ["", _slashed(self._array), *prefixes]
+        if ome:
+            # Label images written beside the image (a segmentation that finishes while the
+            # image is viewed) change its description: the labels group and those it lists.
+            # (Not those named with "..": a listed name must not lead the stats out of the store.)
+            listed = [
+                e["path"] for e in info["labels"] if not {".", ".."} & set(e["path"].split("/"))
+            ]
+            nodes += [_slashed(f"{self._array}/{p}") for p in ["labels", *listed]]
         metadata = tuple(dict.fromkeys(n + name for n in nodes for name in names))
         content = json.dumps(
             [

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Sequence
 
     from .cache import ByteLRU
-    from .model import Axis, Channel, Level
+    from .model import Axis, Channel, ImageLabel, LabelEntry, Level
     from .readers import ArrayReader
 
 __all__ = ["Dataset", "Snapshot"]
@@ -45,6 +45,12 @@ class Snapshot:
     live: bool
     #: The zarr store it was read from, where that is a remote one (its keys are polled).
     store: Any = None
+    #: The label images its ``labels`` group lists (OME-NGFF images only).
+    labels: tuple[LabelEntry, ...] = ()
+    #: Its own ``image-label`` metadata, when it is a label image.
+    image_label: ImageLabel | None = None
+    #: Metadata that was skipped or is wrong, each in a sentence; none of it stopped the open.
+    problems: tuple[str, ...] = ()
 
     def description(self) -> dict[str, Any]:
         return {
@@ -59,6 +65,9 @@ class Snapshot:
             "levels": [lv.to_dict() for lv in self.levels],
             "rdefs": self.rdefs,
             "live": self.live,
+            "labels": [entry.to_dict() for entry in self.labels],
+            "image_label": None if self.image_label is None else self.image_label.to_dict(),
+            "problems": list(self.problems),
         }
 
 

@@ -1,11 +1,14 @@
-"""Value objects of a dataset's description: axes, pyramid levels, channels."""
+"""Value objects of a dataset's description: axes, pyramid levels, channels, label images."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["Axis", "Channel", "Level"]
+__all__ = ["Axis", "Channel", "ImageLabel", "LabelEntry", "Level", "json_id"]
+
+# The largest integer a JavaScript number holds exactly (Number.MAX_SAFE_INTEGER).
+_MAX_SAFE_INTEGER = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -54,4 +57,41 @@ class Channel:
             "active": self.active,
             "inverted": self.inverted,
             "window": {"min": lo, "max": hi, "start": start, "end": end},
+        }
+
+
+def json_id(value: int) -> int | str:
+    """A label id as JSON a browser reads exactly: a number, or past 2**53 - 1 a decimal string."""
+    return value if -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER else str(value)
+
+
+@dataclass(frozen=True)
+class LabelEntry:
+    """One label image an image's ``labels`` group lists, and what is wrong with it, if anything."""
+
+    name: str
+    path: str  # relative to the image: "labels/<name>"
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "path": self.path, "error": self.error}
+
+
+@dataclass(frozen=True)
+class ImageLabel:
+    """The ``image-label`` metadata of a label image, its invalid entries already left out."""
+
+    colors: tuple[tuple[int, tuple[int, int, int, int]], ...] = ()  # label value, rgba
+    properties: tuple[dict[str, Any], ...] = ()  # each with an integer "label-value"
+    source: str | None = None  # the image the labels are of, relative to this one ("../../")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "colors": [
+                {"label-value": json_id(value), "rgba": list(rgba)} for value, rgba in self.colors
+            ],
+            "properties": [
+                {**p, "label-value": json_id(p["label-value"])} for p in self.properties
+            ],
+            "source": None if self.source is None else {"image": self.source},
         }

@@ -23,7 +23,9 @@ from .errors import (
     ZarrViewError,
     store_failure,
 )
+from .labels import image_label, label_entries
 from .model import Axis, Level
+from .nodes import member, node_attrs
 from .ome import OmeImage, default_channels, ome_image
 from .readers import ArrayReader, InMemoryReader, TensorstoreReader, ZarrReader
 
@@ -159,20 +161,13 @@ def _child(node: Any, array: str | None) -> Any:
     if not isinstance(node, zarr.Group):
         raise NotFound(f"{array!r} cannot be found in an array", parameter="array")
     try:
-        return node[array.strip("/")]
+        return member(node, array.strip("/"))
     except KeyError as exc:
         raise NotFound(
             f"the group has no array or group {array!r}",
             parameter="array",
             expected="the path of an array or image inside the group",
         ) from exc
-
-
-def _attrs(node: Any) -> dict[str, Any]:
-    try:
-        return dict(node.attrs)
-    except Exception:
-        return {}
 
 
 def _children(group: Any, store_root: Path | None) -> list[dict[str, Any]]:
@@ -183,7 +178,7 @@ def _children(group: Any, store_root: Path | None) -> list[dict[str, Any]]:
         if isinstance(child, zarr.Array):
             kind, first = "array", child
         else:
-            image = ome_image(_attrs(child))
+            image = ome_image(node_attrs(child))
             if image is None:
                 return
             kind, first = "image", child[image.paths[0]]
@@ -249,7 +244,7 @@ def _axes_for_array(array: zarr.Array) -> tuple[Axis, ...]:
     if getattr(meta, "zarr_format", 2) == 3 and dimension_names:
         names = [str(n) if n is not None else f"dim_{i}" for i, n in enumerate(dimension_names)]
     else:
-        dims = _attrs(array).get("_ARRAY_DIMENSIONS")
+        dims = node_attrs(array).get("_ARRAY_DIMENSIONS")
         if isinstance(dims, list) and len(dims) == array.ndim:
             names = [str(n) for n in dims]
     if names is None or len(set(names)) != len(names):
@@ -286,6 +281,8 @@ def _image_snapshot(
     dtype = readers[0].dtype
     count = levels[0].shape[channel_axis] if channel_axis is not None else 1
     channels = default_channels(count, dtype, image.channels) if channel_axis is not None else ()
+    labels, problems = label_entries(group)
+    own_label, label_problems = image_label(node_attrs(group), dtype)
     return Snapshot(
         name=name,
         kind=f"ome-ngff-{image.version}",
@@ -298,6 +295,9 @@ def _image_snapshot(
         channels=channels,
         rdefs=dict(image.rdefs) if image.rdefs else None,
         live=True,
+        labels=labels,
+        image_label=own_label,
+        problems=(*problems, *label_problems),
     )
 
 
@@ -466,7 +466,7 @@ def snapshot_opener(
         remote = root.store if isinstance(root.store, zarr.storage.FsspecStore) else None
         if isinstance(node, zarr.Array):
             return replace(_array_snapshot(node, store_root, context, name), store=remote)
-        image = ome_image(_attrs(node))
+        image = ome_image(node_attrs(node))
         if image is not None:
             return replace(_image_snapshot(node, image, store_root, context, name), store=remote)
         raise NotAnImage(

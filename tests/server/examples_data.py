@@ -77,29 +77,32 @@ def _array(path: Path, spec: dict[str, Any]) -> None:
     arr[...] = data
 
 
-def _ome(path: Path, spec: dict[str, Any]) -> None:
-    group = zarr.open_group(str(path), mode="w-", zarr_format=2)
+def _ome(group: zarr.Group, name: str, spec: dict[str, Any]) -> None:
     level = from_json(spec["values"], spec["dtype"])
     datasets: list[Any] = []
-    for i in range(spec["levels"]):
+    for i in range(spec.get("levels", 1)):
         group.create_array(
             str(i), shape=level.shape, chunks=level.shape, dtype=level.dtype, fill_value=0
         )[...] = level
+        scale = [1.0] * (level.ndim - 2) + [2.0**i, 2.0**i]
         datasets.append(
-            {
-                "path": str(i),
-                "coordinateTransformations": [{"type": "scale", "scale": [1.0, 2.0**i, 2.0**i]}],
-            }
+            {"path": str(i), "coordinateTransformations": [{"type": "scale", "scale": scale}]}
         )
-        level = level[:, ::2, ::2]
-    group.attrs.update(
-        {
-            "multiscales": [
-                {"version": "0.4", "name": path.name, "axes": spec["axes"], "datasets": datasets}
-            ],
-            "omero": spec["omero"],
-        }
-    )
+        level = level[..., ::2, ::2]
+    group.attrs["multiscales"] = [
+        {"version": "0.4", "name": name, "axes": spec["axes"], "datasets": datasets}
+    ]
+    if "omero" in spec:
+        group.attrs["omero"] = spec["omero"]
+    if "labels_listed" in spec:
+        # OME-NGFF 0.4 label images: the "labels" group lists them, each is an image of its own
+        # with "image-label" metadata. Listed names without a group stay missing on purpose.
+        labels = group.create_group("labels")
+        labels.attrs["labels"] = spec["labels_listed"]
+        for label_name, label in spec["labels"].items():
+            image = labels.create_group(label_name)
+            _ome(image, label_name, {**label, "axes": spec["axes"]})
+            image.attrs["image-label"] = label["image-label"]
 
 
 def build(root: Path) -> None:
@@ -109,15 +112,17 @@ def build(root: Path) -> None:
         if spec["kind"] == "array":
             _array(path, spec)
         elif spec["kind"] == "ome-0.4":
-            _ome(path, spec)
+            _ome(zarr.open_group(str(path), mode="w-", zarr_format=2), path.name, spec)
         else:  # a group holding one array
             zarr.open_group(str(path), mode="w-", zarr_format=3)
             _array(path / spec["array"], spec)
 
 
-def reference(spec: dict[str, Any], level: int) -> np.ndarray:
-    """Level ``level`` of a dataset, as numpy."""
+def reference(spec: dict[str, Any], level: int, array: str | None = None) -> np.ndarray:
+    """Level ``level`` of a dataset (of its label image ``array``, ``labels/<name>``), as numpy."""
+    if array is not None and array.startswith("labels/"):
+        spec = spec["labels"][array.removeprefix("labels/")]
     data = from_json(spec["values"], spec["dtype"])
     for _ in range(level):
-        data = data[:, ::2, ::2]
+        data = data[..., ::2, ::2]
     return data

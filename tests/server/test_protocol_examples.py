@@ -72,7 +72,7 @@ def test_example_values_are_the_numpy_selection(name):
     example = EXAMPLES[name]
     spec = SPEC["datasets"][example["dataset"]]
     params = example["params"]
-    level = reference(spec, int(params.get("level", "0")))
+    level = reference(spec, int(params.get("level", "0")), params.get("array"))
     if spec["kind"] == "group":
         level = from_json(spec["values"], spec["dtype"])
     expected = level[parse_selection(params["sel"], level.shape)] if "sel" in params else level
