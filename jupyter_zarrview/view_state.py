@@ -18,6 +18,7 @@ VIEW_OPTIONS = (
     "channels",
     "height",
     "live",
+    "labels",
 )
 
 # What a link carries: the view, not the size of the box it is shown in nor whether it follows

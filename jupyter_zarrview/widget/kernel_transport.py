@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine import default_engine
 from ..engine.chunk_files import dataset_files
+from ..engine.errors import NotFound
 from ..protocol import Answer, Limits, handle
 
 if TYPE_CHECKING:
@@ -78,9 +79,11 @@ class KernelTransport:
         widget: anywidget.AnyWidget,
         dataset: Callable[[], Dataset],
         on_watch: Callable[[bool], None] | None = None,
+        layer: Callable[[str], Dataset] | None = None,
     ) -> None:
         self._widget = widget
         self._dataset = dataset
+        self._layer = layer
         self._on_watch = on_watch
         self._engine = default_engine()
         self._limits = Limits()
@@ -153,12 +156,21 @@ class KernelTransport:
                 answer = _CANCELLED_ANSWER
         self._finish(request_id, answer)
 
+    def _named(self, params: Mapping[str, str]) -> Dataset:
+        """The data a request names: the widget's, or one of its layers (a label image)."""
+        layer = params.get("layer")
+        if layer is None:
+            return self._dataset()
+        if self._layer is None:
+            raise NotFound(f"this view has no layer {layer!r}", parameter="layer")
+        return self._layer(layer)
+
     def _answer(self, op: str, params: Mapping[str, str]) -> Answer:
         if op != "tile":
-            return handle(op, params, lambda _p: self._dataset(), self._engine, self._limits)
+            return handle(op, params, self._named, self._engine, self._limits)
         if_none_match = params.get("if_none_match")
         try:
-            files = dataset_files(self._dataset())
+            files = dataset_files(self._named(params))
         except Exception:
             files = None
         if files is not None:
@@ -168,13 +180,13 @@ class KernelTransport:
             return handle(
                 op,
                 params,
-                lambda _p: self._dataset(),
+                self._named,
                 self._engine,
                 self._limits,
                 etag=True,
                 if_none_match=if_none_match,
             )
-        answer = handle(op, params, lambda _p: self._dataset(), self._engine, self._limits)
+        answer = handle(op, params, self._named, self._engine, self._limits)
         return _validated(answer, if_none_match)
 
     def push(self, event: str, data: Mapping[str, Any]) -> None:

@@ -70,6 +70,8 @@ class ZarrView(anywidget.AnyWidget):
     error = traitlets.Unicode("").tag(sync=True)
     #: Follow the data while it is written: the server tells the view of each change.
     live = traitlets.Bool(True).tag(sync=True)
+    #: The label layers over the image: ``{"name", "visible", "opacity", "outline"}`` each.
+    labels = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
 
     def __init__(
         self,
@@ -84,7 +86,10 @@ class ZarrView(anywidget.AnyWidget):
         self._array = array
         self._storage_options = dict(storage_options or {})
         self._dataset: Dataset | None = None
-        self._transport = KernelTransport(self, self._current_dataset, self._watch_changed)
+        self._layers: dict[str, Dataset] = {}
+        self._transport = KernelTransport(
+            self, self._current_dataset, self._watch_changed, self._layer_dataset
+        )
         self._watch = KernelWatch(
             lambda: self._dataset,
             self._transport.engine,
@@ -116,6 +121,25 @@ class ZarrView(anywidget.AnyWidget):
         if self._dataset is None:
             raise ZarrViewError(self.error or "no data is open")
         return self._dataset
+
+    def _layer_dataset(self, path: str) -> Dataset:
+        """A label image the data lists, by its path relative to the image; only those."""
+        from ..engine import open_dataset
+        from ..engine.errors import NotFound
+
+        listed = [e["path"] for e in self._current_dataset().info().get("labels", [])]
+        if path not in listed:
+            raise NotFound(f"the image lists no label image {path!r}", parameter="layer")
+        found = self._layers.get(path)
+        if found is None:
+            source = self._source
+            if isinstance(source, (str, os.PathLike)) and "://" not in str(source):
+                source = Path(source).expanduser().resolve()
+            array = "/".join(p for p in (self._array, path) if p)
+            found = self._layers[path] = open_dataset(
+                source, array=array, storage_options=self._storage_options or None
+            )
+        return found
 
     def _open(self) -> None:
         from ..engine import open_dataset
@@ -202,6 +226,35 @@ class ZarrView(anywidget.AnyWidget):
                 f"contrast must be (low, high) with low < high, got {tuple(value)}"
             )
         return value
+
+    @traitlets.validate("labels")
+    def _check_labels(self, proposal: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        for entry in proposal["value"]:
+            if not isinstance(entry.get("name"), str):
+                raise traitlets.TraitError(
+                    f"each entry of labels needs the label image's 'name', got {entry!r}"
+                )
+            unknown = set(entry) - {"name", "visible", "opacity", "outline"}
+            if unknown:
+                raise traitlets.TraitError(
+                    f"labels entry {entry['name']!r} has unknown keys {sorted(unknown)}; "
+                    "it takes name, visible, opacity and outline"
+                )
+            opacity = float(entry.get("opacity", 0.7))
+            if not 0 <= opacity <= 1:
+                raise traitlets.TraitError(
+                    f"opacity of labels {entry['name']!r} must be in [0, 1], got {opacity}"
+                )
+            out.append(
+                {
+                    "name": entry["name"],
+                    "visible": bool(entry.get("visible", True)),
+                    "opacity": opacity,
+                    "outline": bool(entry.get("outline", False)),
+                }
+            )
+        return out
 
     @traitlets.validate("gamma")
     def _check_gamma(self, proposal: dict[str, Any]) -> float:

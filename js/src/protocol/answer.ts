@@ -24,6 +24,8 @@ export interface Transport {
   request(op: Op, params: Record<string, string>, signal?: AbortSignal, options?: IRequestOptions): Promise<Answer>;
   /** Tells `handlers` of changes to the data while it is written; returns what stops it. */
   watch?(handlers: ILiveHandlers): () => void;
+  /** The data at `path` relative to this data (a label image of an image). */
+  forLayer?(path: string): Transport;
 }
 
 /** What a header lookup needs, case-insensitively as HTTP has it. */

@@ -28,6 +28,11 @@ export class HttpTransport implements Transport {
     this.options = { ...options, baseUrl: options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/` };
   }
 
+  forLayer(path: string): HttpTransport {
+    const array = [this.options.array, path].filter(Boolean).join('/');
+    return new HttpTransport({ ...this.options, array });
+  }
+
   url(op: Op | 'events', params: Record<string, string>): string {
     const query = new URLSearchParams({ path: this.options.path });
     if (this.options.array) {

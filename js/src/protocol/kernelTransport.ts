@@ -70,6 +70,13 @@ export class KernelTransport implements Transport {
     return this._unanswered.size;
   }
 
+  /** The kernel's data at `path` relative to the widget's (a label image): the `layer` parameter. */
+  forLayer(path: string): Transport {
+    return {
+      request: (op, params, signal, options) => this.request(op, { ...params, layer: path }, signal, options)
+    };
+  }
+
   request(op: Op, params: Record<string, string>, signal?: AbortSignal, options: IRequestOptions = {}): Promise<Answer> {
     const id = this._nextId++;
     if (options.ifNoneMatch) {

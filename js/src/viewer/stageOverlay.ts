@@ -32,12 +32,13 @@ export class StageOverlay {
   }
 
   /** The values under the cursor at (`row`, `col`), one per channel; null clears it. */
-  showValue(at: { rowName: string; colName: string; row: number; col: number; values: number[] } | null): void {
+  showValue(at: { rowName: string; colName: string; row: number; col: number; values: number[]; labels?: string[] } | null): void {
     if (!at) {
       setText(this.readout, '');
       return;
     }
     const text = at.values.map(v => (Number.isNaN(v) ? '' : String(Math.round(v * 1e4) / 1e4)));
-    setText(this.readout, `${at.rowName} ${Math.floor(at.row)}, ${at.colName} ${Math.floor(at.col)}: ${text.join(' | ')}`);
+    const labels = at.labels?.length ? ` · ${at.labels.join(' · ')}` : '';
+    setText(this.readout, `${at.rowName} ${Math.floor(at.row)}, ${at.colName} ${Math.floor(at.col)}: ${text.join(' | ')}${labels}`);
   }
 }

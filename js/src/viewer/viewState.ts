@@ -21,6 +21,21 @@ export interface IChannelInfo {
   window: { min: number; max: number; start: number; end: number };
 }
 
+/** A label image an image lists (OME-NGFF `labels`); `error` names what is wrong with it. */
+export interface ILabelEntry {
+  name: string;
+  /** Relative to the image. */
+  path: string;
+  error: string | null;
+}
+
+/** A label image's own metadata (OME-NGFF `image-label`); ids past 2^53 are decimal strings. */
+export interface IImageLabel {
+  colors: { 'label-value': number | string; rgba: [number, number, number, number] }[];
+  properties: ({ 'label-value': number | string } & Record<string, unknown>)[];
+  source: { image?: string } | null;
+}
+
 export interface IDatasetInfo {
   protocol: number;
   name: string;
@@ -34,6 +49,22 @@ export interface IDatasetInfo {
   levels: ILevelInfo[];
   rdefs: { defaultT?: number; defaultZ?: number; model?: string } | null;
   live: boolean;
+  /** Label images over this image (absent from older servers). */
+  labels?: ILabelEntry[];
+  /** Set when this is a label image. */
+  image_label?: IImageLabel | null;
+  /** Metadata that was skipped, each naming what is wrong. */
+  problems?: string[];
+}
+
+/** One label layer's display settings. */
+export interface ILabelState {
+  name: string;
+  visible: boolean;
+  /** 0..1 */
+  opacity: number;
+  /** Only the labels' borders are drawn. */
+  outline: boolean;
 }
 
 /** One channel's display settings in composite mode. */
@@ -64,6 +95,8 @@ export interface ViewState {
   error: string;
   /** Follow the data while it is written (server events); false pauses. */
   live: boolean;
+  /** The label layers over the image, in drawing order. */
+  labels: ILabelState[];
 }
 
 export const DEFAULT_STATE: ViewState = {
@@ -80,5 +113,6 @@ export const DEFAULT_STATE: ViewState = {
   channels: [],
   height: 500,
   error: '',
-  live: true
+  live: true,
+  labels: []
 };

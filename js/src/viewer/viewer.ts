@@ -12,6 +12,8 @@ import { fillDefaults } from './viewDefaults';
 import { bindInput } from './input';
 import { FrameGate, type IDrawCall } from './frameGate';
 import { ImageLayer, structureKey, type IImageTile, type IPlaneLayout } from './layers/imageLayer';
+import { LabelControls } from './labels/labelControls';
+import { LabelSet, type ILabelFrame } from './labels/labelSet';
 import { LiveFollow } from './liveFollow';
 import { chooseLevel, levelRefs, type LevelRef } from './levels';
 import type { Mix, Renderer } from './renderer';
@@ -37,7 +39,8 @@ const STATE_KEYS: (keyof ViewState & string)[] = [
   'channels',
   'height',
   'error',
-  'live'
+  'live',
+  'labels'
 ];
 
 export interface IViewerOptions {
@@ -78,6 +81,8 @@ export class Viewer {
   private _fillingDefaults = false;
   private _live: LiveFollow;
   private _gate = new FrameGate();
+  private _labels: LabelSet;
+  private _labelControls: LabelControls;
   private _holdTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -127,12 +132,17 @@ export class Viewer {
         this._render();
       }
     });
-    this.root.append(this._stage, this._panel.node);
+    this._labelControls = new LabelControls((name, change) => {
+      const labels = this._model.get('labels').map(l => (l.name === name ? { ...l, ...change } : l));
+      this._set('labels', labels);
+    });
+    this.root.append(this._stage, this._panel.node, this._labelControls.node);
     this._el.append(this.root);
 
     this._renderer = createRenderer(this._canvas);
     this.root.dataset.renderer = this._renderer.kind;
     this._image = new ImageLayer(this._transport, this._renderer);
+    this._labels = new LabelSet({ model: this._model, transport: this._transport, renderer: this._renderer, render: () => this._render() });
     this._contrast = new AutoContrast({
       model: this._model,
       transport: this._transport,
@@ -249,6 +259,7 @@ export class Viewer {
     this._showError(this._model.get('error') || null);
     this._applyHeight();
     this._fillDefaults(info);
+    this._labels.use(info);
     this._layoutAxes();
     if (!this._camera.placed) {
       const zoom = this._model.get('zoom');
@@ -434,6 +445,7 @@ export class Viewer {
   private _dropTiles(): void {
     this._scheduler.clear();
     this._image.clear();
+    this._labels.clear();
   }
 
   // -- drawing ----------------------------------------------------------------------------
@@ -482,8 +494,10 @@ export class Viewer {
 
     const mix = imageMix(this._model, this._composite());
     const { complete: tilesComplete, draws } = this._image.frame(layout, target, this._camera, dpr);
-    const complete = mix !== null && tilesComplete;
-    this._paint(mix, mix ? draws : [], complete, viewport);
+    // Label layers are cut by the image's plane, as it is before following moves it on.
+    const labels = this._labels.frame(layout, this._camera, dpr, viewport);
+    const complete = mix !== null && tilesComplete && labels.complete;
+    this._paint(mix, mix ? draws : [], labels.draws, complete, viewport);
     // Following a growing axis: once this plane is drawn and the one fetched meanwhile is
     // here, the sliders move on to it (liveFollow.ts), and the plan below is for that plane.
     const next = this._live.heldTargets();
@@ -494,7 +508,7 @@ export class Viewer {
     } else {
       this._live.drawn(complete, false);
     }
-    const visible = this._image.missing(layout, target, viewport);
+    const visible = [...this._image.missing(layout, target, viewport), ...labels.missing];
     for (const { axis, delta } of this._live.heldTargets()) {
       visible.push(...this._image.readAhead(layout, target, viewport, axis, [delta]));
     }
@@ -518,12 +532,14 @@ export class Viewer {
     now.center = this._camera.center;
     const shown: [string, string] = [info.axes[this._axes.row]?.name ?? '', info.axes[this._axes.col]?.name ?? ''];
     this._panel.render(now, info, this._axes.sliders, shown);
+    this._labelControls.render(this._labels.entries);
   }
 
   /** Puts the frame on the canvas, unless it is what the canvas shows already (see FrameGate). */
-  private _paint(mix: Mix | null, draws: IDrawCall<IImageTile>[], complete: boolean, viewport: Viewport): void {
-    const view = `${mix?.signature ?? 'none'}|${this._canvas.width}x${this._canvas.height}|${viewport.zoom}@${viewport.center[0]},${viewport.center[1]}`;
-    const decision = this._gate.decide(view, draws, complete, performance.now());
+  private _paint(mix: Mix | null, draws: IDrawCall<IImageTile>[], labels: ILabelFrame['draws'], complete: boolean, viewport: Viewport): void {
+    const view = `${mix?.signature ?? 'none'}|${this._labels.signature()}|${this._canvas.width}x${this._canvas.height}|${viewport.zoom}@${viewport.center[0]},${viewport.center[1]}`;
+    const all: IDrawCall[] = [...draws, ...labels];
+    const decision = this._gate.decide(view, all, complete, performance.now());
     if (decision.kind === 'same') {
       return;
     }
@@ -542,7 +558,10 @@ export class Viewer {
         this._renderer.draw(tile.stack, rect, mix);
       }
     }
-    this._gate.drawn(view, draws, complete);
+    for (const { tile, rect, opacity } of labels) {
+      this._renderer.drawRgba(tile, rect, opacity);
+    }
+    this._gate.drawn(view, all, complete);
   }
 
   private _drawOverlay(target: number): void {
@@ -611,13 +630,14 @@ export class Viewer {
       this._overlay.showValue(null);
       return;
     }
-    const values = this._image.valueAt(this._layout(), row, col);
+    const layout = this._layout();
+    const values = this._image.valueAt(layout, row, col);
     if (!values) {
       return; // nothing drawn there yet: the last value stays until there is
     }
     const rowName = info.axes[this._axes.row]?.name ?? 'row';
     const colName = info.axes[this._axes.col]?.name ?? 'col';
-    this._overlay.showValue({ rowName, colName, row, col, values });
+    this._overlay.showValue({ rowName, colName, row, col, values, labels: this._labels.readout(layout, row, col) });
   }
 
   // -- errors -----------------------------------------------------------------------------
@@ -648,6 +668,7 @@ export class Viewer {
     this._live.dispose();
     this._resize?.disconnect();
     this._dropTiles();
+    this._labels.dispose();
     this._renderer.dispose();
     this.root.remove();
   }

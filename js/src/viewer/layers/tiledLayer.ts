@@ -96,6 +96,9 @@ export function structureKey(info: IDatasetInfo): string {
  * a tile becomes (float planes of an image, coloured ids of labels) is the subclass's.
  */
 export abstract class TiledLayer<T extends ITileContent> {
+  private static _layers = 0;
+  /** Tile keys are the scheduler's too: each layer's are its own. */
+  private readonly _id = `L${TiledLayer._layers++}`;
   private readonly _cache: TileCache<ILoaded<T>>;
   private _onScreen = new Set<string>();
   /** When a change event last named each (real) level. */
@@ -337,7 +340,7 @@ export abstract class TiledLayer<T extends ITileContent> {
 
   private _key(layout: IPlaneLayout, ref: LevelRef, tile: TileKey, fixed: Fixed): string {
     // The level's size is in the key: a tile at the edge of a growing plane covers more later.
-    return `${layout.structure}|${ref.level}/${ref.step}:${ref.size.join('x')}|${layout.row},${layout.col}|${JSON.stringify(fixed)}|${tile.row},${tile.col}`;
+    return `${this._id}|${layout.structure}|${ref.level}/${ref.step}:${ref.size.join('x')}|${layout.row},${layout.col}|${JSON.stringify(fixed)}|${tile.row},${tile.col}`;
   }
 
   private _job(layout: IPlaneLayout, ref: LevelRef, tile: TileKey, fixed: Fixed, key: string): ITileJob {

@@ -1,0 +1,90 @@
+"""Label images over the image in JupyterLab's panel: ids drawn exactly in their colours, id 0
+clear, and the layer controls changing the pixels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import zarr
+from lab_driver import canvas_pixels
+from label_stores import ome_zarr_writer
+
+PANEL = ".jp-ZarrPanel:not(.lm-mod-hidden) .zarrview"
+SIZE = 256
+GREY = 40
+RED = [255, 0, 0, 255]
+
+
+@pytest.fixture(scope="module")
+def segmented(lab: Any) -> str:
+    from ome_zarr.format import FormatV04
+
+    writer = ome_zarr_writer()
+    group = zarr.open_group(str(lab.root / "seg.ome.zarr"), mode="w", zarr_format=2)
+    writer.write_image(np.full((SIZE, SIZE), GREY, np.uint8), group, axes="yx", fmt=FormatV04())
+    ids = np.zeros((SIZE, SIZE), dtype=np.uint32)
+    ids[32:96, 32:96] = 1  # a colour given in image-label
+    ids[128:224, 128:224] = 2  # none given: the palette's
+    writer.write_multiscale_labels(
+        [ids],
+        group,
+        name="cells",
+        axes="yx",
+        fmt=FormatV04(),
+        label_metadata={"colors": [{"label-value": 1, "rgba": RED}]},
+    )
+    return "seg.ome.zarr"
+
+
+def at(page: Any, points: list[tuple[int, int]]) -> list[list[int]]:
+    """RGBA at data pixels (row, col), the view being at zoom 1 centred on the plane."""
+    width, height = page.evaluate(
+        "s => { const c = document.querySelector(s + ' .zarrview-canvas');"
+        " return [c.clientWidth, c.clientHeight]; }",
+        PANEL,
+    )
+    screen = [(c + 0.5 - SIZE / 2 + width / 2, r + 0.5 - SIZE / 2 + height / 2) for r, c in points]
+    return canvas_pixels(page, screen)
+
+
+def test_labels_are_drawn_exactly_over_the_image_and_follow_their_controls(page, lab, segmented):
+    page.goto(f"{lab.url}lab?reset")
+    page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
+    page.evaluate(
+        """path => window.jupyterapp.commands.execute('zarrview:open', {path, state: {
+             contrast: [0, 255], colormap: 'gray', zoom: 1, center: [128, 128],
+             labels: [{name: 'cells', visible: true, opacity: 1, outline: false}]}})""",
+        segmented,
+    )
+    page.wait_for_selector(f"{PANEL}[data-state='idle']", timeout=60_000)
+    page.wait_for_function(
+        "s => document.querySelector(s + ' .zarrview-label-layer input[type=checkbox]')",
+        arg=PANEL,
+        timeout=30_000,
+    )
+    page.wait_for_selector(f"{PANEL}[data-state='idle']", timeout=30_000)
+    given, background, hashed = at(page, [(64, 64), (10, 10), (176, 176)])
+    assert given == RED
+    assert background == [GREY, GREY, GREY, 255]  # id 0 is clear
+    assert max(hashed[:3]) >= 200, hashed  # bright...
+    assert len(set(hashed[:3])) > 1, hashed  # ...and a colour, not grey
+
+    controls = page.locator(f"{PANEL} .zarrview-label-layer[data-label='cells']")
+    opacity = controls.locator(".zarrview-label-opacity")
+    opacity.evaluate("el => { el.value = '0.5'; el.dispatchEvent(new Event('input')); }")
+    page.wait_for_timeout(300)
+    page.wait_for_selector(f"{PANEL}[data-state='idle']", timeout=30_000)
+    (half,) = at(page, [(64, 64)])
+    assert np.abs(np.array(half[:3]) - [(255 + GREY) / 2, GREY / 2, GREY / 2]).max() <= 1.5, half
+
+    controls.get_by_label("outline labels cells").check()
+    page.wait_for_timeout(300)
+    edge, inside = at(page, [(32, 64), (64, 64)])
+    assert edge[:3] != [GREY] * 3, edge  # the border is drawn...
+    assert inside[:3] == [GREY] * 3, inside  # ...and the inside is clear
+
+    controls.get_by_label("show labels cells").uncheck()
+    page.wait_for_timeout(300)
+    assert at(page, [(32, 64), (176, 176)]) == [[GREY, GREY, GREY, 255]] * 2
