@@ -131,15 +131,19 @@ class Engine:
         source: Any,
         array: str | None = None,
         storage_options: Mapping[str, Any] | None = None,
+        axes: Sequence[str] | None = None,
     ) -> Dataset:
-        """The dataset of ``source`` (and ``array`` in it); kept open per path, up to the bounds."""
+        """The dataset of ``source`` (and ``array`` in it); kept open per path, up to the bounds.
+
+        ``axes`` names the dimensions of an array in memory.
+        """
         key = self._key(source, array, storage_options)
-        memoize = key[0] == "path"
+        memoize = key[0] == "path" and axes is None
         if memoize:
             found = self._datasets.get(key)
             if found is not None:
                 return found
-        opener = snapshot_opener(source, array, storage_options, self.context)
+        opener = snapshot_opener(source, array, storage_options, self.context, axes)
         try:
             dataset: Dataset = _Opening(opener, key, self.cache, self._next_opening())
         except ZarrViewError:

@@ -30,7 +30,7 @@ from .ome import OmeImage, default_channels, ome_image
 from .readers import ArrayReader, InMemoryReader, TensorstoreReader, ZarrReader
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     import tensorstore as ts
 
@@ -335,7 +335,9 @@ def _array_snapshot(
     )
 
 
-def _in_memory_snapshot(source: Any, name: str | None) -> Snapshot:
+def _in_memory_snapshot(
+    source: Any, name: str | None, axis_names: Sequence[str] | None = None
+) -> Snapshot:
     kind = "numpy"
     axes: tuple[Axis, ...] | None = None
     scale = translation = None
@@ -362,6 +364,17 @@ def _in_memory_snapshot(source: Any, name: str | None) -> Snapshot:
     dtype = np.dtype(data.dtype)
     _check_dtype(dtype, "the array")
     reader = InMemoryReader(data)
+    if axis_names is not None:
+        if len(axis_names) != data.ndim or len(set(axis_names)) != data.ndim:
+            raise ZarrViewError(
+                f"axes names {list(axis_names)} must be {data.ndim} distinct names, one per "
+                "dimension of the array",
+                parameter="axes",
+            )
+        axes = tuple(
+            Axis(str(n), "channel" if str(n).lower() in _CHANNEL_NAMES else None)
+            for n in axis_names
+        )
     if axes is None:
         axes = tuple(Axis(f"dim_{i}") for i in range(data.ndim))
     channel_axis = _channel_axis(axes)
@@ -449,14 +462,23 @@ def snapshot_opener(
     array: str | None,
     storage_options: Mapping[str, Any] | None,
     context: ts.Context | None,
+    axes: Sequence[str] | None = None,
 ) -> Callable[[], Snapshot]:
-    """A function that reads the metadata afresh each time it is called (for ``refresh``)."""
+    """A function that reads the metadata afresh each time it is called (for ``refresh``).
+
+    ``axes`` names the dimensions of an array in memory (a store's metadata names its own).
+    """
     name = _display_name(source, array)
     if _is_in_memory(source):
         if array:
             raise ZarrViewError("'array' applies only to Zarr groups", parameter="array")
-        snapshot = _in_memory_snapshot(source, None)
+        snapshot = _in_memory_snapshot(source, None, axes)
         return lambda: snapshot
+    if axes is not None:
+        raise ZarrViewError(
+            "'axes' applies only to arrays in memory; a store's metadata names its axes",
+            parameter="axes",
+        )
 
     def open_snapshot() -> Snapshot:
         root, store_root = _open_node(source, storage_options)

@@ -13,6 +13,7 @@ import traitlets
 
 from ..engine import Dataset, ZarrViewError
 from ..view_state import LINK_STATE, VIEW_OPTIONS
+from .kernel_labels import kernel_label_sources, open_kernel_labels, with_kernel_labels
 from .kernel_transport import KernelTransport
 from .kernel_watch import KernelWatch, everything_changed
 from .sources import http_source
@@ -40,6 +41,11 @@ class ZarrView(anywidget.AnyWidget):
     ``source`` is a path (relative to the kernel's working directory, or absolute), an fsspec
     URL, a zarr Array or Group, a numpy or dask array, or an xarray DataArray. The keyword
     options are the traitlets below, e.g. ``ZarrView(p, colormap="gray", contrast=(0, 1000))``.
+
+    ``labels`` is the label layers' settings (``[{"name": "cells", "opacity": 0.5}]``; an
+    OME-NGFF image's label images are listed by themselves), or label arrays in the kernel to
+    lay over the image: ``labels=ids`` or ``labels={"cells": ids}`` (numpy, dask or zarr; integer
+    ids, over the image's last axes).
 
     Data that the Jupyter server can see travels over its HTTP endpoints, so the view stays
     responsive while the kernel runs a cell; arrays that live only in the kernel travel as
@@ -87,6 +93,11 @@ class ZarrView(anywidget.AnyWidget):
         self._storage_options = dict(storage_options or {})
         self._dataset: Dataset | None = None
         self._layers: dict[str, Dataset] = {}
+        # Label arrays in the kernel (`labels=ids`), rather than the label layers' settings.
+        label_arrays = kernel_label_sources(options.get("labels"))
+        if label_arrays is not None:
+            del options["labels"]
+        self._kernel_labels: dict[str, Dataset] = {}
         self._transport = KernelTransport(
             self, self._current_dataset, self._watch_changed, self._layer_dataset
         )
@@ -97,6 +108,13 @@ class ZarrView(anywidget.AnyWidget):
             lambda: self._transport.alive,
         )
         self._open()
+        if label_arrays is not None and self._dataset is not None:
+            self._kernel_labels = open_kernel_labels(
+                label_arrays, self._dataset, self._transport.engine
+            )
+            # Only the kernel has them: the view reads everything over widget messages.
+            self.set_trait("_http", None)
+            self.info = with_kernel_labels(self._dataset.info(), list(self._kernel_labels))
         # Options go in after the data is known, so they are checked against its axes.
         with self.hold_sync():
             for name, value in options.items():
@@ -127,6 +145,8 @@ class ZarrView(anywidget.AnyWidget):
         from ..engine import open_dataset
         from ..engine.errors import NotFound
 
+        if path in self._kernel_labels:
+            return self._kernel_labels[path]
         listed = [e["path"] for e in self._current_dataset().info().get("labels", [])]
         if path not in listed:
             raise NotFound(f"the image lists no label image {path!r}", parameter="layer")
@@ -184,7 +204,7 @@ class ZarrView(anywidget.AnyWidget):
             return self._dataset is not None
         changed = self._dataset.refresh()
         if changed:
-            self.info = self._dataset.info()
+            self.info = with_kernel_labels(self._dataset.info(), list(self._kernel_labels))
         # Every tile may have changed: the array is in the kernel, with no chunk files to watch.
         self._transport.push("change", everything_changed(self._dataset, None))
         return changed

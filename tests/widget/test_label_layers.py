@@ -64,3 +64,31 @@ def test_label_settings_are_checked_and_filled_in(segmented):
         view.labels = [{"name": "cells", "opacity": 2}]
     with pytest.raises(traitlets.TraitError, match="unknown keys"):
         view.labels = [{"name": "cells", "colour": "red"}]
+
+
+def test_label_arrays_in_the_kernel_lie_over_the_image_by_its_trailing_axes():
+    import dask.array as da
+
+    image = np.zeros((3, 32, 48), dtype=np.uint16)
+    ids = cells()
+    view = ZarrView(image, labels={"cells": ids, "lazy": da.from_array(ids * 2, chunks=16)})
+    assert [(e["name"], e["error"]) for e in view.info["labels"]] == [
+        ("cells", None),
+        ("lazy", None),
+    ]
+    replies = Replies(view)
+    request(view, 1, "info", layer="cells")
+    request(view, 2, "tile", level="0", sel="0:32,0:48", layer="lazy")
+    answers = {c["id"]: (c, b) for c, b in replies.wait(2)}
+    assert [a["name"] for a in answers[1][0]["json"]["axes"]] == ["dim_1", "dim_2"]
+    tile, buffers = answers[2]
+    assert tile["status"] == 200
+    assert np.array_equal(np.frombuffer(buffers[0], dtype=np.uint32).reshape(32, 48), ids * 2)
+
+
+def test_label_arrays_that_cannot_lie_over_the_image_are_refused():
+    image = np.zeros((32, 48), dtype=np.uint16)
+    with pytest.raises(TypeError, match=r"dtype float32; label ids must be integers"):
+        ZarrView(image, labels=np.zeros((32, 48), dtype=np.float32))
+    with pytest.raises(ValueError, match=r"over the image's dim_0, dim_1 it must be \(32, 48\)"):
+        ZarrView(image, labels=np.zeros((16, 48), dtype=np.uint8))
