@@ -13,6 +13,7 @@ import numpy as np
 import zarr
 import zarr.storage
 
+from .bioformats2raw import is_bioformats2raw, series_names
 from .dataset import Snapshot
 from .errors import (
     BadParameter,
@@ -217,6 +218,18 @@ def _children(group: Any, store_root: Path | None) -> list[dict[str, Any]]:
                 walk(child, f"{prefix}{name}/", depth + 1)
 
     walk(group, "", 0)
+    return found
+
+
+def _named_children(group: Any, store_root: Path | None) -> list[dict[str, Any]]:
+    """``_children``, each with the ``name`` a bioformats2raw series was given, where known."""
+    found = _children(group, store_root)
+    if is_bioformats2raw(group):
+        names = series_names(group)
+        for child in found:
+            if child["path"] in names:
+                child["name"] = names[child["path"]]
+        found = [c for c in found if c["path"] != "OME"]
     return found
 
 
@@ -493,7 +506,7 @@ def snapshot_opener(
             return replace(_image_snapshot(node, image, store_root, context, name), store=remote)
         raise NotAnImage(
             f"{name!r} is a group, not an image; choose one of its arrays with 'array'",
-            children=_children(node, store_root),
+            children=_named_children(node, store_root),
         )
 
     return open_snapshot

@@ -80,10 +80,12 @@ class KernelTransport:
         dataset: Callable[[], Dataset],
         on_watch: Callable[[bool], None] | None = None,
         layer: Callable[[str], Dataset] | None = None,
+        on_pick: Callable[[str], None] | None = None,
     ) -> None:
         self._widget = widget
         self._dataset = dataset
         self._layer = layer
+        self._on_pick = on_pick
         self._on_watch = on_watch
         self._engine = default_engine()
         self._limits = Limits()
@@ -119,6 +121,8 @@ class KernelTransport:
             self._on_cancel(content.get("id"))
         elif kind == "zarrview-watch" and self._on_watch is not None:
             self._on_watch(content.get("on") is True)
+        elif kind == "zarrview-pick" and self._on_pick is not None:
+            self._on_pick(str(content.get("array") or ""))
 
     def _on_request(self, content: dict[str, Any]) -> None:
         request_id = content.get("id")

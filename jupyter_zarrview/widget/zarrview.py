@@ -92,6 +92,9 @@ class ZarrView(anywidget.AnyWidget):
         self._array = array
         self._storage_options = dict(storage_options or {})
         self._dataset: Dataset | None = None
+        # Why the data could not be opened: answered to the view's requests, so a group that is
+        # not an image shows its images and arrays to pick from.
+        self._open_error: ZarrViewError | None = None
         self._layers: dict[str, Dataset] = {}
         # Label arrays in the kernel (`labels=ids`), rather than the label layers' settings.
         label_arrays = kernel_label_sources(options.get("labels"))
@@ -99,7 +102,7 @@ class ZarrView(anywidget.AnyWidget):
             del options["labels"]
         self._kernel_labels: dict[str, Dataset] = {}
         self._transport = KernelTransport(
-            self, self._current_dataset, self._watch_changed, self._layer_dataset
+            self, self._current_dataset, self._watch_changed, self._layer_dataset, self._pick
         )
         self._watch = KernelWatch(
             lambda: self._dataset,
@@ -137,8 +140,16 @@ class ZarrView(anywidget.AnyWidget):
 
     def _current_dataset(self) -> Dataset:
         if self._dataset is None:
-            raise ZarrViewError(self.error or "no data is open")
+            raise self._open_error or ZarrViewError(self.error or "no data is open")
         return self._dataset
+
+    def _pick(self, child: str) -> None:
+        """Opens ``child`` of the group shown (the user picked it of the group's images)."""
+        if self._dataset is not None or not child or ".." in child.split("/"):
+            return  # an image is shown already, or a name that is not a child
+        self._array = "/".join(p.strip("/") for p in (self._array, child) if p)
+        self._layers.clear()
+        self._open()
 
     def _layer_dataset(self, path: str) -> Dataset:
         """A label image the data lists, by its path relative to the image; only those."""
@@ -173,9 +184,11 @@ class ZarrView(anywidget.AnyWidget):
             )
         except ZarrViewError as exc:
             self._dataset = None
+            self._open_error = exc
             self.set_trait("info", None)
             self.error = str(exc)
             return
+        self._open_error = None
         self.error = ""
         self.info = self._dataset.info()
         self.set_trait("_http", http_source(source, self._array))

@@ -245,3 +245,33 @@ def test_wrong_path_shows_its_error_in_the_widget(page, lab):
     error.wait_for(timeout=60_000)
     assert "no-such-data.zarr" in error.inner_text()
     assert "does not exist" in error.inner_text()
+
+
+def test_a_group_shows_its_images_and_arrays_and_opens_the_one_picked(page, lab):
+    group = zarr.open_group(str(lab.root / "experiment.zarr"), mode="w", zarr_format=2)
+    group.create_array("scan", shape=(64, 80), dtype="uint8")[...] = 200
+    group.create_array("other", shape=(10, 10), dtype="uint8")
+    name = write_notebook(
+        lab.root,
+        [
+            "from jupyter_zarrview import ZarrView\n"
+            "ZarrView('experiment.zarr', colormap='gray', contrast=(0, 255))"
+        ],
+    )
+    open_notebook(page, lab.url, name)
+    run_all(page)
+    choice = page.locator(".zarrview .zarrview-children button", has_text="scan")
+    choice.wait_for(timeout=60_000)
+    assert choice.inner_text() == "scan (array, 64\u00d780, uint8)"
+    assert choice.is_enabled()
+    choice.click()
+    wait_idle(page, timeout=60_000)
+    assert page.locator(".zarrview .zarrview-error").count() == 0
+    # Opened by the kernel, then read through the server, which can see it.
+    assert page.locator("[data-transport]").first.get_attribute("data-transport") == "http"
+    size = page.evaluate(
+        "() => { const c = document.querySelector('.jp-OutputArea .zarrview-canvas');"
+        " return [c.clientWidth, c.clientHeight]; }"
+    )
+    ((red, *_),) = canvas_pixels(page, [(size[0] / 2, size[1] / 2)])
+    assert abs(red - 200) <= 1

@@ -5,6 +5,9 @@ interface IChild {
   path: string;
   kind: string;
   shape: number[];
+  dtype?: string;
+  /** A bioformats2raw series' name. */
+  name?: string;
 }
 
 /**
@@ -39,7 +42,9 @@ export class MessageBox {
     const list = el('ul', 'zarrview-children');
     for (const child of children) {
       const item = el('li');
-      const button = el('button', 'zarrview-button', `${child.path} (${child.kind}, ${child.shape.join('×')})`);
+      const what = [child.kind, child.shape.join('×'), child.dtype].filter(Boolean).join(', ');
+      const text = child.name ? `${child.name} (${child.path}: ${what})` : `${child.path} (${what})`;
+      const button = el('button', 'zarrview-button', text);
       button.disabled = !this._onPick;
       button.addEventListener('click', () => this._onPick?.(child.path));
       item.append(button);

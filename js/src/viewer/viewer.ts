@@ -216,8 +216,9 @@ export class Viewer {
 
   // -- set-up -----------------------------------------------------------------------------
   private async _start(): Promise<void> {
-    if (this._model.get('error')) {
-      this._showError(this._model.get('error'));
+    const failed = this._model.get('error');
+    if (failed && this._model.get('info')) {
+      this._showError(failed);
       return;
     }
     if (!this._model.get('info')) {
@@ -229,7 +230,9 @@ export class Viewer {
         this._model.set('info', answer.json as IDatasetInfo);
         this._model.save_changes();
       } catch (error) {
-        this._showError(error);
+        // Asked even where the model has an error already: the answer says more (a group that
+        // is not an image lists its images and arrays, to pick one).
+        this._showError(error instanceof ProtocolError || !failed ? error : failed);
         return;
       }
     }
