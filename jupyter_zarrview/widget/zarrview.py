@@ -42,6 +42,9 @@ class ZarrView(anywidget.AnyWidget):
     URL, a zarr Array or Group, a numpy or dask array, or an xarray DataArray. The keyword
     options are the traitlets below, e.g. ``ZarrView(p, colormap="gray", contrast=(0, 1000))``.
 
+    A plate opens as a mosaic of its wells (a click on one opens it); ``well="B/3"`` opens a
+    well as a mosaic of its fields, and ``well="B/3", field=0`` one field.
+
     ``labels`` is the label layers' settings (``[{"name": "cells", "opacity": 0.5}]``; an
     OME-NGFF image's label images are listed by themselves), or label arrays in the kernel to
     lay over the image: ``labels=ids`` or ``labels={"cells": ids}`` (numpy, dask or zarr; integer
@@ -84,12 +87,17 @@ class ZarrView(anywidget.AnyWidget):
         source: Any,
         *,
         array: str | None = None,
+        well: str | None = None,
+        field: int | str | None = None,
         storage_options: Mapping[str, Any] | None = None,
         **options: Any,
     ) -> None:
         super().__init__()
+        if field is not None and well is None:
+            raise TypeError("field= picks a field of a well: give well= too (e.g. well='B/3')")
         self._source = source
-        self._array = array
+        parts = (array, well, None if field is None else str(field))
+        self._array = "/".join(str(p).strip("/") for p in parts if p is not None) or None
         self._storage_options = dict(storage_options or {})
         self._dataset: Dataset | None = None
         # Why the data could not be opened: answered to the view's requests, so a group that is
@@ -144,8 +152,10 @@ class ZarrView(anywidget.AnyWidget):
         return self._dataset
 
     def _pick(self, child: str) -> None:
-        """Opens ``child`` of the group shown (the user picked it of the group's images)."""
-        if self._dataset is not None or not child or ".." in child.split("/"):
+        """Opens ``child`` of the group shown: one of its images the user picked, or a well of a
+        plate's mosaic (a field of a well's) the user clicked."""
+        mosaic = self._dataset is not None and self._dataset.info().get("plate") is not None
+        if (self._dataset is not None and not mosaic) or not child or ".." in child.split("/"):
             return  # an image is shown already, or a name that is not a child
         self._array = "/".join(p.strip("/") for p in (self._array, child) if p)
         self._layers.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pytest
 import zarr
 from label_stores import write_image
 from test_zarrview import Replies, request
@@ -43,3 +44,13 @@ def test_a_group_lists_what_it_holds_and_opens_the_pick(tmp_path: Path):
     assert np.array_equal(view.dataset.read(0, (slice(None), slice(None))), np.full((20, 30), 1.5))
     pick(view, "A/1")  # an image is shown: a pick is for the picker only
     assert view.info["levels"][0]["shape"] == [20, 30]
+
+
+def test_well_and_field_open_a_plates_field(tmp_path: Path):
+    zarr.open_group(str(tmp_path / "plate.zarr"), mode="w", zarr_format=2)
+    write_image(tmp_path / "plate.zarr" / "B" / "3" / "0", "0.4")
+    view = ZarrView(str(tmp_path / "plate.zarr"), well="B/3", field=0)
+    assert view.error == ""
+    assert view.info["levels"][0]["shape"] == [2, 32, 48]
+    with pytest.raises(TypeError, match="give well= too"):
+        ZarrView(str(tmp_path / "plate.zarr"), field=0)

@@ -54,6 +54,12 @@ export class Camera {
     return [this.center[0] + (y - h / 2) / this.zoom, this.center[1] + (x - w / 2) / this.zoom];
   }
 
+  /** Level-0 data coordinates to screen (row, col) in CSS pixels. */
+  toScreen([r, c]: [number, number]): [number, number] {
+    const [w, h] = this._size();
+    return [(r - this.center[0]) * this.zoom + h / 2, (c - this.center[1]) * this.zoom + w / 2];
+  }
+
   /** Where a tile lands on the canvas, in device pixels, snapped so tiles meet exactly. */
   tileRect(ref: LevelRef, tile: TileKey, dpr: number): Rect {
     const [w, h] = this._size();

@@ -11,12 +11,17 @@ export interface IInputHost {
   hover(point: [number, number] | null): void;
   /** A key pressed in the viewer; true when the viewer took it. */
   key(event: KeyboardEvent): boolean;
+  /** A press and release without a drag at screen point (row, col) in CSS pixels. */
+  click?(point: [number, number]): void;
 }
+
+/** How far a press may move, in CSS pixels, and still be a click rather than a drag. */
+const CLICK_SLOP = 4;
 
 /** Drag pans, the wheel zooms about the pointer, keys go to the host; returns what unbinds it. */
 export function bindInput(host: IInputHost): () => void {
   const { canvas, root, camera } = host;
-  let drag: { x: number; y: number; center: [number, number] } | null = null;
+  let drag: { x: number; y: number; center: [number, number]; moved: boolean } | null = null;
   const local = (event: MouseEvent): [number, number] => {
     const rect = canvas.getBoundingClientRect();
     return [event.clientY - rect.top, event.clientX - rect.left];
@@ -27,7 +32,7 @@ export function bindInput(host: IInputHost): () => void {
       'pointerdown',
       (event: Event) => {
         const e = event as PointerEvent;
-        drag = { x: e.clientX, y: e.clientY, center: [...camera.center] as [number, number] };
+        drag = { x: e.clientX, y: e.clientY, center: [...camera.center] as [number, number], moved: false };
         canvas.setPointerCapture(e.pointerId);
         root.focus({ preventScroll: true });
       }
@@ -38,13 +43,23 @@ export function bindInput(host: IInputHost): () => void {
       (event: Event) => {
         const e = event as PointerEvent;
         if (drag) {
+          drag.moved ||= Math.hypot(e.clientX - drag.x, e.clientY - drag.y) > CLICK_SLOP;
           camera.center = [drag.center[0] - (e.clientY - drag.y) / camera.zoom, drag.center[1] - (e.clientX - drag.x) / camera.zoom];
           host.moved();
         }
         host.hover(local(e));
       }
     ],
-    [canvas, 'pointerup', () => (drag = null)],
+    [
+      canvas,
+      'pointerup',
+      (event: Event) => {
+        if (drag && !drag.moved) {
+          host.click?.(local(event as PointerEvent));
+        }
+        drag = null;
+      }
+    ],
     [canvas, 'pointercancel', () => (drag = null)],
     [canvas, 'pointerleave', () => host.hover(null)],
     [

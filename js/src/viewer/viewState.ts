@@ -55,6 +55,27 @@ export interface IDatasetInfo {
   image_label?: IImageLabel | null;
   /** Metadata that was skipped, each naming what is wrong. */
   problems?: string[];
+  /** A plate (or a well) shown as a mosaic of its wells (or fields). */
+  plate?: IPlateInfo | null;
+}
+
+/** One cell of a plate mosaic: a well (its first field), or a field of a well. */
+export interface IPlateCell {
+  /** What opens it, relative to the plate (or the well). */
+  path: string;
+  row: number;
+  column: number;
+  error: string | null;
+}
+
+/** How a mosaic is laid out: cells of `cell` level-0 pixels, named by row and column. */
+export interface IPlateInfo {
+  name: string | null;
+  rows: string[];
+  columns: string[];
+  wells: IPlateCell[];
+  /** A cell's [height, width] in level-0 pixels. */
+  cell: [number, number];
 }
 
 /** One label layer's display settings. */

@@ -18,6 +18,7 @@ import { LiveFollow } from './liveFollow';
 import { chooseLevel, levelRefs, type LevelRef } from './levels';
 import type { Mix, Renderer } from './renderer';
 import { createRenderer } from './rendererChoice';
+import { PlateOverlay } from './plateOverlay';
 import { StageOverlay } from './stageOverlay';
 import type { Viewport } from './tileGrid';
 import { TileScheduler } from './tileScheduler';
@@ -60,6 +61,7 @@ export class Viewer {
   private _renderer: Renderer;
   private _panel: ControlPanel;
   private _overlay = new StageOverlay();
+  private _plate = new PlateOverlay();
   private _messages: MessageBox;
   private _camera: Camera;
   private _image: ImageLayer;
@@ -111,7 +113,7 @@ export class Viewer {
       button.addEventListener('click', action);
       buttons.append(button);
     }
-    this._stage.append(this._canvas, ...this._overlay.nodes, liveBadge, buttons, this._messages.node);
+    this._stage.append(this._canvas, this._plate.node, ...this._overlay.nodes, liveBadge, buttons, this._messages.node);
     this._panel = new ControlPanel({
       setIndex: (axis, index) => this._setIndex(axis, index),
       setDisplayed: axes => this._set('displayed_axes', axes),
@@ -191,7 +193,11 @@ export class Viewer {
         this._saveView();
         this._render();
       },
-      hover: point => this._showValue(point),
+      hover: point => {
+        this._showValue(point);
+        this._plate.hover(this._camera, point && this._camera.toData(point));
+      },
+      click: point => this._onClick(point),
       key: event =>
         handleKey(event, {
           sliders: () => this._axes.sliders,
@@ -263,6 +269,7 @@ export class Viewer {
     this._applyHeight();
     this._fillDefaults(info);
     this._labels.use(info);
+    this._plate.use(info.plate);
     this._layoutAxes();
     if (!this._camera.placed) {
       const zoom = this._model.get('zoom');
@@ -522,6 +529,7 @@ export class Viewer {
     this._scheduler.update(visible, ahead);
 
     this._drawOverlay(target);
+    this._plate.update(this._camera);
     const state = complete ? 'idle' : 'loading';
     this.root.dataset.level = String(this._refs[target]?.level ?? 0);
     this.root.dataset.step = String(this._refs[target]?.step ?? 1);
@@ -618,6 +626,15 @@ export class Viewer {
     const i = sliders.indexOf(this._panel.activeAxis ?? '');
     this._panel.activeAxis = sliders[(i + delta + sliders.length) % sliders.length] ?? null;
     this._render();
+  }
+
+  /** A click on a plate's well (or a well's field) opens it, where the host can open things. */
+  private _onClick(point: [number, number]): void {
+    const [r, c] = this._camera.toData(point);
+    const cell = this._plate.cellAt(r, c);
+    if (cell && !cell.error) {
+      this._options.onPickArray?.(cell.path);
+    }
   }
 
   /** The value under the cursor, every channel, from the finest tile drawn there. */
