@@ -25,7 +25,7 @@ def prepare_demo(folder: str | Path, *, size: int = 1024) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     image = folder / "cells.ome.zarr"
     if not image.exists():
-        write_sample_image(image, SampleSpec(y=size, x=size))
+        write_sample_image(image, SampleSpec(y=size, x=size, labels=True))
     notebook = folder / "demo.ipynb"
     # An earlier demo's copy of the bare template was never edited: it is replaced too.
     if not notebook.exists() or notebook.read_bytes() == _NOTEBOOK.read_bytes():

@@ -8,8 +8,10 @@ from typing import Any
 import numpy as np
 import pytest
 import zarr
-from lab_driver import canvas_pixels
+from lab_driver import canvas_pixels, readme_picture
 from label_stores import ome_zarr_writer
+
+from jupyter_zarrview.sample_data import SampleSpec, write_sample_image
 
 PANEL = ".jp-ZarrPanel:not(.lm-mod-hidden) .zarrview"
 SIZE = 256
@@ -38,14 +40,14 @@ def segmented(lab: Any) -> str:
     return "seg.ome.zarr"
 
 
-def at(page: Any, points: list[tuple[int, int]]) -> list[list[int]]:
+def at(page: Any, points: list[tuple[int, int]], size: int = SIZE) -> list[list[int]]:
     """RGBA at data pixels (row, col), the view being at zoom 1 centred on the plane."""
     width, height = page.evaluate(
         "s => { const c = document.querySelector(s + ' .zarrview-canvas');"
         " return [c.clientWidth, c.clientHeight]; }",
         PANEL,
     )
-    screen = [(c + 0.5 - SIZE / 2 + width / 2, r + 0.5 - SIZE / 2 + height / 2) for r, c in points]
+    screen = [(c + 0.5 - size / 2 + width / 2, r + 0.5 - size / 2 + height / 2) for r, c in points]
     return canvas_pixels(page, screen)
 
 
@@ -88,3 +90,37 @@ def test_labels_are_drawn_exactly_over_the_image_and_follow_their_controls(page,
     controls.get_by_label("show labels cells").uncheck()
     page.wait_for_timeout(300)
     assert at(page, [(32, 64), (176, 176)]) == [[GREY, GREY, GREY, 255]] * 2
+
+
+def test_the_samples_segmentation_shows_in_its_colours_with_its_ids_named(page, lab):
+    spec = SampleSpec(z=4, y=512, x=512, cells=14, levels=2, chunks=(2, 256, 256), labels=True)
+    write_sample_image(lab.root / "segmented-sample.ome.zarr", spec)
+    ids = np.asarray(zarr.open_array(str(lab.root / "segmented-sample.ome.zarr/labels/cells/0")))
+    z = spec.z // 2
+    page.goto(f"{lab.url}lab?reset")
+    page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
+    page.evaluate(
+        """path => window.jupyterapp.commands.execute('zarrview:open', {path, state: {
+             zoom: 1, center: [256, 256],
+             labels: [{name: 'cells', visible: true, opacity: 1, outline: false}]}})""",
+        "segmented-sample.ome.zarr",
+    )
+    page.wait_for_selector(f"{PANEL}[data-state='idle']", timeout=60_000)
+    page.wait_for_selector(f"{PANEL} .zarrview-label-layer", timeout=30_000)
+    page.wait_for_selector(f"{PANEL}[data-state='idle']", timeout=30_000)
+    # Cell 1's colour is given ([255, 200, 0]): wherever the plane has cell 1, that colour.
+    rows, cols = np.nonzero(ids[z] == 1)
+    inside = [(int(r), int(c)) for r, c in zip(rows, cols, strict=True)][:: max(1, len(rows) // 5)]
+    assert inside, "the sample's plane shows cell 1"
+    assert all(p[:3] == [255, 200, 0] for p in at(page, inside, 512))
+    r, c = inside[0]
+    box = page.locator(f"{PANEL} .zarrview-canvas").bounding_box()
+    x, y = box["x"] + box["width"] / 2 + c + 0.5 - 256, box["y"] + box["height"] / 2 + r + 0.5 - 256
+    page.mouse.move(x, y)
+    readout = page.locator(f"{PANEL} .zarrview-readout")
+    readout.filter(has_text="cells 1 (cell: cell 1").wait_for(timeout=10_000)
+    # The README's picture: the segmentation outlined over the cells.
+    labels = page.locator(f"{PANEL} .zarrview-label-layer[data-label='cells']")
+    labels.get_by_label("outline labels cells").check()
+    page.wait_for_timeout(500)
+    page.locator(PANEL).screenshot(path=readme_picture("labels.png"))

@@ -7,6 +7,7 @@ over them with zarr-python, since no writer produces them on purpose.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from label_stores import (
     write_ngff_zarr,
 )
 
-from jupyter_zarrview.engine import Engine
+from jupyter_zarrview.engine import Engine, open_dataset
 from jupyter_zarrview.engine.changes import ChangePoll
 from jupyter_zarrview.engine.chunk_files import dataset_files
 from jupyter_zarrview.protocol import Limits, handle
@@ -454,3 +455,28 @@ def test_a_label_image_written_while_the_image_is_viewed_is_told(engine, image):
     assert change["metadata"] is True
     assert [entry["name"] for entry in change["info"]["labels"]] == ["cells", "nuclei"]
     assert "labels/nuclei/.zattrs" in files.metadata_keys()
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+def test_the_sample_images_segmentation_is_a_label_image_of_it(tmp_path, version):
+    from jupyter_zarrview.sample_data import SampleSpec, write_sample_image
+
+    spec = SampleSpec(z=4, y=64, x=48, cells=5, levels=2, chunks=(2, 32, 32), labels=True)
+    path = write_sample_image(tmp_path / "sample.ome.zarr", replace(spec, ome_version=version))
+    image = open_dataset(str(path))
+    assert image.info()["labels"] == [{"name": "cells", "path": "labels/cells", "error": None}]
+    assert image.info()["problems"] == []
+    cells = open_dataset(str(path), array="labels/cells")
+    described = cells.info()
+    assert [a["name"] for a in described["axes"]] == ["z", "y", "x"]
+    assert described["image_label"]["colors"][0] == {"label-value": 1, "rgba": [255, 200, 0, 255]}
+    ids = cells.read(0, (slice(None), slice(None), slice(None)))
+    nuclei = image.read(0, (0, slice(None), slice(None), slice(None)))
+    # The nuclei are bright where the segmentation has a cell, dim where it has none.
+    assert nuclei[ids > 0].mean() > 3 * nuclei[ids == 0].mean()
+    coarse = cells.read(1, (slice(None), slice(None), slice(None)))
+    assert np.array_equal(coarse, ids[:, ::2, ::2])  # nearest: ids are never averaged
+    # Placed as the image's levels are: the same scale and translation on z, y, x.
+    assert [lv["scale"] for lv in described["levels"]] == [
+        lv["scale"][1:] for lv in image.info()["levels"]
+    ]
