@@ -11,6 +11,7 @@ import numpy as np
 
 from .errors import NotZarr
 from .model import Axis, Channel
+from .transforms import scale_and_translation
 
 __all__ = ["OmeImage", "default_channels", "ome_image"]
 
@@ -63,25 +64,6 @@ def _guess_type(name: str) -> str | None:
     return {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}.get(name)
 
 
-def _transforms(raw: Any, ndim: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    scale = [1.0] * ndim
-    translation = [0.0] * ndim
-    for t in raw or []:
-        if not isinstance(t, Mapping):
-            continue
-        if t.get("type") == "scale" and isinstance(t.get("scale"), Sequence):
-            values = [float(v) for v in t["scale"]]
-            if len(values) == ndim:
-                # A later scale scales what came before it, translation included.
-                scale = [a * b for a, b in zip(scale, values, strict=False)]
-                translation = [a * b for a, b in zip(translation, values, strict=False)]
-        elif t.get("type") == "translation" and isinstance(t.get("translation"), Sequence):
-            values = [float(v) for v in t["translation"]]
-            if len(values) == ndim:
-                translation = [a + b for a, b in zip(translation, values, strict=False)]
-    return tuple(scale), tuple(translation)
-
-
 def ome_image(attrs: Mapping[str, Any]) -> OmeImage | None:
     """The first multiscale image described by a group's attributes, or None if there is none."""
     found = _ome_root(attrs)
@@ -96,15 +78,20 @@ def ome_image(attrs: Mapping[str, Any]) -> OmeImage | None:
     if not isinstance(datasets, list) or not datasets:
         raise NotZarr("OME-NGFF multiscales[0] has no 'datasets'")
     raw_axes = ms.get("axes")
+    systems = ms.get("coordinateSystems")
+    first_system = systems[0] if isinstance(systems, list) and systems else None
+    if raw_axes is None and isinstance(first_system, Mapping):
+        # The 0.6 draft (RFC-5) names axes in coordinate systems; datasets map into the first.
+        raw_axes = first_system.get("axes")
     ndim = len(raw_axes) if isinstance(raw_axes, list) else None
     if ndim is None:
         first = datasets[0].get("coordinateTransformations") or []
         ndim = next((len(t["scale"]) for t in first if t.get("type") == "scale"), 5)
     axes = _axes(raw_axes, ndim)
-    top_scale, top_translation = _transforms(ms.get("coordinateTransformations"), ndim)
+    top_scale, top_translation = scale_and_translation(ms.get("coordinateTransformations"), ndim)
     paths, scales, translations = [], [], []
     for dataset in datasets:
-        scale, translation = _transforms(dataset.get("coordinateTransformations"), ndim)
+        scale, translation = scale_and_translation(dataset.get("coordinateTransformations"), ndim)
         # Top-level transformations apply after each dataset's own.
         scales.append(tuple(s * ts for s, ts in zip(scale, top_scale, strict=False)))
         translations.append(
