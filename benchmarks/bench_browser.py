@@ -15,12 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -28,16 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import zarr
+from lab_server import CHROMIUM_ARGS, running_lab
 from load_http import _rss_mib, cpu_seconds
 from playwright.sync_api import sync_playwright
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def make_store(root: Path) -> Path:
@@ -72,44 +61,9 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=15.0, help="seconds of the idle window")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="zarrview-bench-"))
-    home = Path(tempfile.mkdtemp(prefix="zarrview-home-"))
     store = make_store(root)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    token = "bench"
-    env = {
-        **os.environ,
-        "HOME": str(home),
-        "JUPYTER_CONFIG_DIR": str(home / "cfg"),
-        "JUPYTER_RUNTIME_DIR": str(home / "rt"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(home / "ws"),
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--ServerApp.root_dir={root}",
-            f"--IdentityProvider.token={token}",
-            "--allow-root",
-            "--LabApp.extension_manager=readonly",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{base}api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.25)
+    with running_lab(root) as lab:
+        base, token, server = lab.base, lab.token, lab.server
         state = {
             "zoom": 1.0,
             "center": [512.0, 512.0],
@@ -121,7 +75,7 @@ def main() -> None:
         )
         with sync_playwright() as p:
             browser = p.chromium.launch(
-                executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS
+                executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=CHROMIUM_ARGS
             )
             page = browser.new_page(viewport={"width": 1500, "height": 1400})
             received: list[int] = []
@@ -189,11 +143,7 @@ def main() -> None:
             f" page (bar: 0), server CPU {idle_cpu * 100:.1f} % of a core (JupyterLab's own polls"
             f" included), server RSS drift {idle_rss:+.1f} MiB"
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

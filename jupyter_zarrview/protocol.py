@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .engine import (
     BadParameter,
     ChunkNotReady,
+    EmptyPlate,
     NotAnImage,
     NotFound,
     NotZarr,
@@ -215,6 +216,7 @@ _STATUSES: tuple[tuple[type[ZarrViewError], int, str], ...] = (
     (SelectionTooLarge, 413, "sel"),
     (NotZarr, 415, "path"),
     (NotAnImage, 422, "array"),
+    (EmptyPlate, 422, "path"),
     (UnsupportedDtype, 422, "array"),
     (ChunkNotReady, 503, "sel"),
 )

@@ -10,6 +10,7 @@ from .engine import Engine, default_engine, open_dataset
 from .errors import (
     BadParameter,
     ChunkNotReady,
+    EmptyPlate,
     NotAnImage,
     NotFound,
     NotZarr,
@@ -28,6 +29,7 @@ __all__ = [
     "Channel",
     "ChunkNotReady",
     "Dataset",
+    "EmptyPlate",
     "Engine",
     "Level",
     "NotAnImage",

@@ -5,7 +5,8 @@ tile's validator: a new frame or a rewritten chunk changes the validator of the 
 and of no other (docs/live.md). Only folder stores on a local or network file system have files
 to ``stat``; remote, zip and in-kernel data have no signature (None), and neither has a
 selection over more than :data:`MAX_FILES` files (a strided coarse view of a big array), for
-which stating is not cheap: those fall back to the dataset's version.
+which stating is not cheap, nor a tile of a plate's mosaic, whose levels are no arrays of the
+store: those fall back to the dataset's version.
 
 Each dataset also remembers the files its tiles were read from, and what they were then
 (:meth:`DatasetFiles.recent`): the live watcher polls those, and a tile whose file changed since
@@ -23,7 +24,7 @@ import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import ChunkNotReady
 from .key_stats import UNSEEN, LocalKeys, RemoteKeys, Signature, Stat
@@ -157,7 +158,7 @@ def chunk_keys(
 
 @dataclass(frozen=True)
 class _Layout:
-    content_key: str
+    content_key: str | None
     grids: tuple[ChunkGrid | None, ...]
     shapes: tuple[tuple[int, ...], ...]
     metadata_keys: tuple[str, ...]
@@ -210,6 +211,8 @@ class DatasetFiles:
 
     def _build(self, ds: Dataset) -> _Layout:
         info = ds.info()
+        if info.get("plate") is not None:
+            return self._mosaic(ds, info["plate"])
         ome = info["kind"].startswith("ome-")
         prefixes = [
             _slashed("/".join(p for p in (self._array if ome else "", lv.path) if p))
@@ -246,6 +249,31 @@ class DatasetFiles:
             grids=grids,
             shapes=shapes,
             metadata_keys=metadata,
+            root_keys=tuple(_V3_METADATA + _V2_METADATA),
+        )
+
+    def _mosaic(self, ds: Dataset, plate: dict[str, Any]) -> _Layout:
+        """A plate's (or a well's) mosaic: levels that are no arrays of the store.
+
+        Its tiles have no chunk files of their own to stat (they follow the dataset's version)
+        and no content key. What changes its description is metadata: the plate's (or the
+        well's), each well's, and that of each field it draws, which a writer writes last; on
+        a file system those are the keys a look stats. A remote store's cost a request each,
+        hundreds per look: there only the plate's own are asked of.
+        """
+        names = _V3_METADATA if self.keys.read("zarr.json") is not None else _V2_METADATA
+        nodes = ["", _slashed(self._array)]
+        if not self.remote:
+            for cell in plate["wells"]:
+                node = f"{self._array}/{cell['path']}"
+                nodes.append(_slashed(node))
+                if plate["fields"] is None and cell["field"]:
+                    nodes.append(_slashed(f"{node}/{cell['field']}"))
+        return _Layout(
+            content_key=None,
+            grids=(None,) * len(ds.levels),
+            shapes=tuple(tuple(lv.shape) for lv in ds.levels),
+            metadata_keys=tuple(dict.fromkeys(n + name for n in nodes for name in names)),
             root_keys=tuple(_V3_METADATA + _V2_METADATA),
         )
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Sequence
 
     from .cache import ByteLRU
-    from .model import Axis, Channel, ImageLabel, LabelEntry, Level
+    from .model import Axis, Channel, ImageLabel, LabelEntry, Level, PlateLayout
     from .readers import ArrayReader
 
 __all__ = ["Dataset", "Snapshot"]
@@ -51,6 +51,8 @@ class Snapshot:
     image_label: ImageLabel | None = None
     #: Metadata that was skipped or is wrong, each in a sentence; none of it stopped the open.
     problems: tuple[str, ...] = ()
+    #: How the wells (or fields) are laid out, when this is a plate's (or a well's) mosaic.
+    plate: PlateLayout | None = None
 
     def description(self) -> dict[str, Any]:
         return {
@@ -68,6 +70,7 @@ class Snapshot:
             "labels": [entry.to_dict() for entry in self.labels],
             "image_label": None if self.image_label is None else self.image_label.to_dict(),
             "problems": list(self.problems),
+            "plate": None if self.plate is None else self.plate.to_dict(),
         }
 
 

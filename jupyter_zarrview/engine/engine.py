@@ -13,6 +13,7 @@ from .cache import ByteLRU
 from .dataset import Dataset
 from .errors import BadParameter, ZarrViewError, filesystem_failure
 from .open_datasets import OpenDatasets, footprint
+from .priority import nicer_than_maker
 from .sources import describe_source, snapshot_opener
 
 if TYPE_CHECKING:
@@ -42,21 +43,6 @@ class _Opening(Dataset):
     @property
     def version(self) -> str:
         return f"{super().version}-{self._opening}"
-
-
-#: How much nicer read threads are than the thread that made them.
-READ_NICENESS = 5
-
-
-def _yield_to_the_event_loop() -> None:
-    """Runs in each read thread: on a busy machine the server's event loop (Jupyter's own API,
-    the answers that need no read) must not wait for a core behind the reads. Linux takes a
-    thread id here, so only this thread becomes nicer; elsewhere it is left as it is."""
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + READ_NICENESS)
-    except (AttributeError, OSError):
-        pass
 
 
 class Engine:
@@ -104,7 +90,7 @@ class Engine:
                 self._executor = ThreadPoolExecutor(
                     self.max_workers,
                     thread_name_prefix="zarrview-read",
-                    initializer=_yield_to_the_event_loop,
+                    initializer=nicer_than_maker,
                 )
             return self._executor
 

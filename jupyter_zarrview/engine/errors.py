@@ -11,6 +11,7 @@ from typing import Any
 __all__ = [
     "BadParameter",
     "ChunkNotReady",
+    "EmptyPlate",
     "NotAnImage",
     "NotFound",
     "NotZarr",
@@ -93,6 +94,25 @@ class NotAnImage(ZarrViewError, ValueError):
             message, parameter="array", expected="the path of an image or array in the group"
         )
         self.children = children
+
+    def extras(self) -> dict[str, Any]:
+        return {"children": self.children}
+
+
+class EmptyPlate(ZarrViewError, ValueError):
+    """A plate none of whose wells can be shown, or a well none of whose fields can.
+
+    ``children`` lists the images and arrays below it, as for a group that is not an image:
+    one of them may still open with ``array``.
+    """
+
+    def __init__(self, message: str, *, children: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(
+            message,
+            parameter="path",
+            expected="a plate with at least one well (a well with at least one field) to show",
+        )
+        self.children = children or []
 
     def extras(self) -> dict[str, Any]:
         return {"children": self.children}

@@ -1,11 +1,21 @@
-"""Value objects of a dataset's description: axes, pyramid levels, channels, label images."""
+"""Value objects of a dataset's description: axes, pyramid levels, channels, label images, and
+the layout of a plate's (or a well's) mosaic."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["Axis", "Channel", "ImageLabel", "LabelEntry", "Level", "json_id"]
+__all__ = [
+    "Axis",
+    "Channel",
+    "ImageLabel",
+    "LabelEntry",
+    "Level",
+    "MosaicCell",
+    "PlateLayout",
+    "json_id",
+]
 
 # The largest integer a JavaScript number holds exactly (Number.MAX_SAFE_INTEGER).
 _MAX_SAFE_INTEGER = 2**53 - 1
@@ -94,4 +104,46 @@ class ImageLabel:
                 {**p, "label-value": json_id(p["label-value"])} for p in self.properties
             ],
             "source": None if self.source is None else {"image": self.source},
+        }
+
+
+@dataclass(frozen=True)
+class MosaicCell:
+    """One cell of a plate's mosaic (a well) or of a well's (a field), and what it shows."""
+
+    path: str  # what opens it: a well relative to the plate ("B/3"), a field to the well ("0")
+    row: int
+    column: int
+    field: str | None  # the field drawn there, relative to the well; None when there is none
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "row": self.row,
+            "column": self.column,
+            "field": self.field,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class PlateLayout:
+    """How a plate's wells (or a well's fields) are laid out in its mosaic image."""
+
+    name: str | None
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    wells: tuple[MosaicCell, ...]
+    cell: tuple[int, int]  # a cell's height and width at level 0
+    fields: tuple[str, ...] | None = None  # a well's fields in grid order; None for a plate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "rows": list(self.rows),
+            "columns": list(self.columns),
+            "wells": [w.to_dict() for w in self.wells],
+            "cell": list(self.cell),
+            "fields": None if self.fields is None else list(self.fields),
         }

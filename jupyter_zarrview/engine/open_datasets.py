@@ -6,7 +6,8 @@ so what it keeps must be bounded. A dataset's bytes are estimated from what open
 the process's memory (RSS), measured per kind of store (figures in docs/server.md):
 
 - each level's open array: about 12 KiB (a tensorstore handle or a zarr-python array, and
-  what the engine keeps about its chunk files);
+  what the engine keeps about its chunk files); a plate's (or a well's) mosaic, one per level
+  of each of its wells (fields);
 - its metadata documents (``zarr.json``, ``.zarray``, ``.zattrs``...), held parsed by both
   zarr-python and tensorstore: about three times their size on disk;
 - a zip store's central directory: its size on disk, and about 480 bytes per member once
@@ -51,8 +52,11 @@ def footprint(dataset: Dataset, path: str | None, array: str | None) -> int:
     one, whose metadata is then judged by the description it gave.
     """
     levels = dataset.levels
-    total = LEVEL_BYTES * len(levels)
-    described = len(json.dumps(dataset.info(), default=str))
+    info = dataset.info()
+    plate = info.get("plate")
+    # A plate's mosaic opens a reader per level of each well it draws, once a tile touches it.
+    total = LEVEL_BYTES * len(levels) * (max(1, len(plate["wells"])) if plate else 1)
+    described = len(json.dumps(info, default=str))
     if path is None:
         return total + METADATA_FACTOR * described
     try:

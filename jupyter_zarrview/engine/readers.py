@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from .cache import SeenBefore
-from .errors import ChunkNotReady, store_failure
+from .errors import ChunkNotReady, UnsupportedDtype, store_failure
 from .selection import Selection, chunk_box
 
 if TYPE_CHECKING:
@@ -28,10 +28,13 @@ __all__ = [
     "Neighbour",
     "TensorstoreReader",
     "ZarrReader",
+    "check_wire_dtype",
     "to_wire_order",
 ]
 
 log = logging.getLogger(__name__)
+
+_WIRE_KINDS = "biuf"  # bool, signed, unsigned, float: what a JS TypedArray can hold
 
 
 class ArrayReader(Protocol):
@@ -57,6 +60,16 @@ def to_wire_order(a: np.ndarray) -> np.ndarray:
         a = a.astype(a.dtype.newbyteorder("<"))
     # np.ascontiguousarray would turn a 0-d answer into a 1-d one.
     return a if a.flags.c_contiguous else a.copy(order="C")
+
+
+def check_wire_dtype(dtype: np.dtype, what: str) -> None:
+    """Raises ``UnsupportedDtype`` for a dtype the wire cannot carry, naming ``what`` has it."""
+    if dtype.kind not in _WIRE_KINDS or dtype.itemsize > 8 or dtype.fields:
+        raise UnsupportedDtype(
+            f"{what} has dtype {dtype}, which the viewer cannot show",
+            parameter="array",
+            expected="a boolean, integer or float dtype of at most 8 bytes",
+        )
 
 
 class TensorstoreReader:

@@ -17,10 +17,10 @@ from .bioformats2raw import is_bioformats2raw, series_names
 from .dataset import Snapshot
 from .errors import (
     BadParameter,
+    EmptyPlate,
     NotAnImage,
     NotFound,
     NotZarr,
-    UnsupportedDtype,
     ZarrViewError,
     store_failure,
 )
@@ -28,7 +28,14 @@ from .labels import image_label, label_entries
 from .model import Axis, Level
 from .nodes import member, node_attrs
 from .ome import OmeImage, default_channels, ome_image
-from .readers import ArrayReader, InMemoryReader, TensorstoreReader, ZarrReader
+from .plates import mosaic_snapshot
+from .readers import (
+    ArrayReader,
+    InMemoryReader,
+    TensorstoreReader,
+    ZarrReader,
+    check_wire_dtype,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -39,22 +46,12 @@ __all__ = ["describe_source", "snapshot_opener"]
 
 log = logging.getLogger(__name__)
 
-_WIRE_KINDS = "biuf"  # bool, signed, unsigned, float: what a JS TypedArray can hold
 _CHANNEL_NAMES = {"c", "ch", "channel", "channels"}
 _MAX_CHILDREN = 500
 
 
 def _is_url(source: str) -> bool:
     return "://" in source and not source.startswith("file://")
-
-
-def _check_dtype(dtype: np.dtype, what: str) -> None:
-    if dtype.kind not in _WIRE_KINDS or dtype.itemsize > 8 or dtype.fields:
-        raise UnsupportedDtype(
-            f"{what} has dtype {dtype}, which the viewer cannot show",
-            parameter="array",
-            expected="a boolean, integer or float dtype of at most 8 bytes",
-        )
 
 
 # -- zarr nodes ------------------------------------------------------------------------------
@@ -287,7 +284,7 @@ def _image_snapshot(
                 f"{len(image.axes)} axes",
                 parameter="path",
             )
-        _check_dtype(np.dtype(array.dtype), f"level {path!r}")
+        check_wire_dtype(np.dtype(array.dtype), f"level {path!r}")
         readers.append(_tensorstore_or_zarr(array, _array_folder(folder, array), context))
         levels.append(Level(path, readers[-1].shape, readers[-1].chunks, scale, translation))
     channel_axis = _channel_axis(image.axes)
@@ -318,7 +315,7 @@ def _array_snapshot(
     array: zarr.Array, folder: Path | None, context: ts.Context | None, name: str
 ) -> Snapshot:
     dtype = np.dtype(array.dtype)
-    _check_dtype(dtype, name)
+    check_wire_dtype(dtype, name)
     reader = _tensorstore_or_zarr(array, _array_folder(folder, array), context)
     axes = _axes_for_array(array)
     channel_axis = _channel_axis(axes)
@@ -375,7 +372,7 @@ def _in_memory_snapshot(
             expected="an array with at least 2 dimensions",
         )
     dtype = np.dtype(data.dtype)
-    _check_dtype(dtype, "the array")
+    check_wire_dtype(dtype, "the array")
     reader = InMemoryReader(data)
     if axis_names is not None:
         if len(axis_names) != data.ndim or len(set(axis_names)) != data.ndim:
@@ -504,6 +501,14 @@ def snapshot_opener(
         image = ome_image(node_attrs(node))
         if image is not None:
             return replace(_image_snapshot(node, image, store_root, context, name), store=remote)
+        try:
+            mosaic = mosaic_snapshot(
+                node, name, lambda a: _tensorstore_or_zarr(a, _array_folder(store_root, a), context)
+            )
+        except EmptyPlate as exc:
+            raise EmptyPlate(exc.message, children=_named_children(node, store_root)) from exc
+        if mosaic is not None:
+            return replace(mosaic, store=remote)
         raise NotAnImage(
             f"{name!r} is a group, not an image; choose one of its arrays with 'array'",
             children=_named_children(node, store_root),

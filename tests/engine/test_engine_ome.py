@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import zarr
 
-from jupyter_zarrview.engine import NotAnImage, open_dataset
+from jupyter_zarrview.engine import EmptyPlate, open_dataset
 
 AXES = [
     {"name": "t", "type": "time", "unit": "millisecond"},
@@ -128,7 +128,7 @@ def test_where_a_group_has_both_versions_0_5_wins(tmp_path):
     assert len(info["levels"]) == 2
 
 
-def test_labels_and_plate_wells_are_opened_by_array_and_listed_otherwise(tmp_path):
+def test_a_plate_with_no_wells_listed_offers_its_images_and_opens_them_by_array(tmp_path):
     root = zarr.open_group(str(tmp_path / "plate.zarr"), mode="w", zarr_format=2)
     root.attrs["plate"] = {"rows": [{"name": "A"}], "columns": [{"name": "1"}]}
     image = root.create_group("A/1/0")
@@ -146,11 +146,14 @@ def test_labels_and_plate_wells_are_opened_by_array_and_listed_otherwise(tmp_pat
     ]
     arr = image.create_array("0", shape=(2, 8, 8), chunks=(1, 8, 8), dtype="uint8")
     arr[...] = 7
-    with pytest.raises(NotAnImage) as caught:
+    with pytest.raises(EmptyPlate) as caught:
         open_dataset(tmp_path / "plate.zarr")
     assert caught.value.children == [
         {"path": "A/1/0", "kind": "image", "shape": [2, 8, 8], "dtype": "uint8"}
     ]
-    assert "choose one of its arrays with 'array'" in str(caught.value)
+    assert str(caught.value) == (
+        "'plate.zarr' is a plate whose metadata lists no wells, so it has no wells to show"
+    )
+    assert caught.value.parameter == "path"
     well = open_dataset(tmp_path / "plate.zarr", array="A/1/0")
     assert well.read(0, (1, slice(None), slice(None))).tolist() == [[7] * 8] * 8

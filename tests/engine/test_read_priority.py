@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from jupyter_zarrview.engine import Engine
-from jupyter_zarrview.engine.engine import READ_NICENESS
+from jupyter_zarrview.engine.mosaic import well_pool
+from jupyter_zarrview.engine.priority import READ_NICENESS
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="per-thread niceness is Linux's")
 
@@ -27,3 +28,10 @@ def test_read_threads_run_nicer_than_their_maker():
         assert nice(tid) == min(19, nice(threading.get_native_id()) + READ_NICENESS)
     finally:
         engine.close()
+
+
+def test_the_threads_that_read_a_mosaics_cells_are_as_nice_as_read_threads():
+    pool = well_pool()
+    assert pool is not None
+    tid = pool.submit(threading.get_native_id).result(timeout=10)
+    assert nice(tid) == min(19, nice(threading.get_native_id()) + READ_NICENESS)
