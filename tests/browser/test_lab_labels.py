@@ -8,7 +8,15 @@ from typing import Any
 import numpy as np
 import pytest
 import zarr
-from lab_driver import canvas_pixels, readme_picture
+from lab_driver import (
+    canvas_pixels,
+    open_notebook,
+    readme_picture,
+    run_all,
+    run_code,
+    wait_idle,
+    write_notebook,
+)
 from label_stores import ome_zarr_writer
 
 from jupyter_zarrview.sample_data import SampleSpec, write_sample_image
@@ -94,8 +102,8 @@ def test_labels_are_drawn_exactly_over_the_image_and_follow_their_controls(page,
 
 def test_the_samples_segmentation_shows_in_its_colours_with_its_ids_named(page, lab):
     spec = SampleSpec(z=4, y=512, x=512, cells=14, levels=2, chunks=(2, 256, 256), labels=True)
-    write_sample_image(lab.root / "segmented-sample.ome.zarr", spec)
-    ids = np.asarray(zarr.open_array(str(lab.root / "segmented-sample.ome.zarr/labels/cells/0")))
+    write_sample_image(lab.root / "cells-with-labels.ome.zarr", spec)
+    ids = np.asarray(zarr.open_array(str(lab.root / "cells-with-labels.ome.zarr/labels/cells/0")))
     z = spec.z // 2
     page.goto(f"{lab.url}lab?reset")
     page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
@@ -103,7 +111,7 @@ def test_the_samples_segmentation_shows_in_its_colours_with_its_ids_named(page, 
         """path => window.jupyterapp.commands.execute('zarrview:open', {path, state: {
              zoom: 1, center: [256, 256],
              labels: [{name: 'cells', visible: true, opacity: 1, outline: false}]}})""",
-        "segmented-sample.ome.zarr",
+        "cells-with-labels.ome.zarr",
     )
     page.wait_for_selector(f"{PANEL}[data-state='idle']", timeout=60_000)
     page.wait_for_selector(f"{PANEL} .zarrview-label-layer", timeout=30_000)
@@ -124,3 +132,45 @@ def test_the_samples_segmentation_shows_in_its_colours_with_its_ids_named(page, 
     labels.get_by_label("outline labels cells").check()
     page.wait_for_timeout(500)
     page.locator(PANEL).screenshot(path=readme_picture("labels.png"))
+
+
+def test_label_layers_set_from_python_change_the_widgets_pixels(page, lab, segmented):
+    cell = (
+        "from jupyter_zarrview import ZarrView\n"
+        f"v = ZarrView({segmented!r}, colormap='gray', contrast=(0, 255), zoom=1,"
+        " center=(128, 128), labels=[{'name': 'cells', 'opacity': 1}])\n"
+        "v"
+    )
+    open_notebook(page, lab.url, write_notebook(lab.root, [cell]))
+    run_all(page)
+    wait_idle(page, timeout=60_000)
+    root = ".jp-OutputArea .zarrview"
+    page.wait_for_selector(f"{root} .zarrview-label-layer", timeout=30_000)
+    wait_idle(page, timeout=30_000)
+
+    def pixel(r: int, c: int) -> list[int]:
+        width, height = page.evaluate(
+            "s => { const c = document.querySelector(s + ' .zarrview-canvas');"
+            " return [c.clientWidth, c.clientHeight]; }",
+            root,
+        )
+        point = (c + 0.5 - SIZE / 2 + width / 2, r + 0.5 - SIZE / 2 + height / 2)
+        return canvas_pixels(page, [point])[0]
+
+    assert pixel(64, 64) == RED
+    run_code(page, "v.labels = [{'name': 'cells', 'opacity': 0.5}]")
+    page.wait_for_function(
+        "s => document.querySelector(s + ' .zarrview-label-opacity').value === '0.5'",
+        arg=root,
+        timeout=10_000,
+    )
+    page.wait_for_timeout(300)
+    half = pixel(64, 64)
+    assert np.abs(np.array(half[:3]) - [(255 + GREY) / 2, GREY / 2, GREY / 2]).max() <= 1.5, half
+    run_code(page, "v.labels = [{'name': 'cells', 'visible': False}]")
+    page.wait_for_timeout(500)
+    assert pixel(64, 64) == [GREY, GREY, GREY, 255]
+    # What the user sets in the controls comes back to Python.
+    page.locator(f"{root} .zarrview-label-layer").get_by_label("show labels cells").check()
+    page.wait_for_timeout(500)
+    assert "True" in run_code(page, "print(v.labels[0]['visible'])")

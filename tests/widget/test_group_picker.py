@@ -54,3 +54,17 @@ def test_well_and_field_open_a_plates_field(tmp_path: Path):
     assert view.info["levels"][0]["shape"] == [2, 32, 48]
     with pytest.raises(TypeError, match="give well= too"):
         ZarrView(str(tmp_path / "plate.zarr"), field=0)
+
+
+def test_a_click_on_a_plates_well_opens_the_well_then_a_field(tmp_path: Path):
+    from plate_stores import field, write_plate
+
+    wells = {"A/1": [field(1)], "B/2": [field(2), field(3)]}
+    write_plate(tmp_path / "plate.zarr", "0.4", "AB", "12", wells)
+    view = ZarrView(str(tmp_path / "plate.zarr"))
+    assert view.info["kind"] == "ome-plate"
+    pick(view, "B/2")
+    assert (view.info["kind"], view.error) == ("ome-well", "")
+    pick(view, "1")
+    assert view.info["kind"] == "ome-ngff-0.4"
+    assert np.array_equal(view.dataset.read(0, (0, slice(None), slice(None))), field(3)[0])
