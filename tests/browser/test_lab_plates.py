@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from lab_driver import canvas_pixels
+import zarr
+from lab_driver import canvas_pixels, readme_picture
 from plate_stores import write_plate
 
 PANEL = ".jp-ZarrPanel:not(.lm-mod-hidden) .zarrview"
@@ -68,3 +69,35 @@ def test_a_plate_shows_its_wells_in_place_and_a_click_opens_one(page, lab, plate
     box = page.locator(f"{PANEL} .zarrview-canvas").bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.locator(f"{PANEL} .zarrview-readout", has_text=": 22").wait_for(timeout=10_000)
+
+
+def test_a_plate_of_cells_costs_fewer_requests_than_wells(page, lab):
+    from label_stores import ome_zarr_writer
+    from plate_stores import ome_format
+
+    from jupyter_zarrview.sample_data import SampleSpec, write_sample_image
+
+    rows, columns = "ABCD", [str(j) for j in range(1, 7)]
+    root = zarr.open_group(str(lab.root / "cells-plate.ome.zarr"), mode="w", zarr_format=2)
+    writer = ome_zarr_writer()
+    wells = [f"{r}/{c}" for r in rows for c in columns]
+    writer.write_plate_metadata(root, list(rows), columns, wells, fmt=ome_format("0.4"))
+    for k, well in enumerate(wells):
+        group = root.require_group(well)
+        writer.write_well_metadata(group, [{"path": "0"}], fmt=ome_format("0.4"))
+        spec = SampleSpec(z=2, y=192, x=192, cells=6, levels=2, chunks=(2, 96, 96), seed=k)
+        write_sample_image(lab.root / "cells-plate.ome.zarr" / well / "0", spec)
+    tiles: list[str] = []
+    page.on("request", lambda r: tiles.append(r.url) if "/api/v1/tile" in r.url else None)
+    page.goto(f"{lab.url}lab?reset")
+    page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
+    page.evaluate(
+        "path => window.jupyterapp.commands.execute('zarrview:open', {path})",
+        "cells-plate.ome.zarr",
+    )
+    page.wait_for_selector(f"{PANEL}[data-state='idle']", timeout=60_000)
+    assert 0 < len(tiles) < len(wells), tiles
+    names = page.locator(f"{PANEL} .zarrview-plate-name").all_inner_texts()
+    assert sorted(names) == sorted([*rows, *columns])
+    page.wait_for_timeout(300)
+    page.locator(PANEL).screenshot(path=readme_picture("plate.png"))
